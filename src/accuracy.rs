@@ -1,0 +1,186 @@
+//! Measuring a kernel's error against a reference over sets of `f32` bit patterns, up to all
+//! 2^32 of them.
+//!
+//! This is the machinery behind the crate's exhaustive accuracy proof (`tests/exhaustive.rs`)
+//! and the example's accuracy column; it is public so that an embedder can re-run the proof on
+//! their own CPU:
+//!
+//! ```
+//! use simd_activations::{accuracy, reference, Backend, Kernels};
+//!
+//! let k = Kernels::with_backend(Backend::best())?.sequential();
+//! let kernel = |x: &[f32], y: &mut [f32]| k.exp(x, y).unwrap();
+//! // Every bit pattern between 1.0 and 2.0.
+//! let report = accuracy::measure_bits(
+//!     1.0_f32.to_bits() as u64..2.0_f32.to_bits() as u64 + 1,
+//!     &[&kernel],
+//!     reference::exp_one,
+//!     1,
+//! )
+//! .remove(0);
+//! assert_eq!(report.over_bound, 0);
+//! assert_eq!(report.nan_mismatches, 0);
+//! assert!(report.max_ulp <= 1);
+//! # Ok::<(), simd_activations::Error>(())
+//! ```
+
+use core::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::ulp;
+
+/// Errors of 0..HISTOGRAM_BUCKETS-1 ULP are counted exactly; larger ones in the last bucket.
+pub const HISTOGRAM_BUCKETS: usize = 8;
+
+/// Bit patterns per block: one block's inputs, reference and outputs stay in L2.
+const BLOCK: usize = 1 << 14;
+
+/// A slice kernel under test: fills `y` from `x` (equal lengths).
+pub type SliceKernel<'a> = &'a (dyn Fn(&[f32], &mut [f32]) + Sync);
+
+/// What a sweep found for one kernel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// Inputs evaluated.
+    pub inputs: u64,
+    /// Largest ULP distance to the reference over inputs where both are numbers.
+    pub max_ulp: u32,
+    /// An input where `max_ulp` occurs (the smallest such bit pattern).
+    pub worst_input: f32,
+    /// Inputs whose error exceeds the bound.
+    pub over_bound: u64,
+    /// Inputs where exactly one of kernel and reference is NaN.
+    pub nan_mismatches: u64,
+    /// A NaN-mismatching input, if any.
+    pub first_nan_mismatch: Option<f32>,
+    /// `histogram[d]`: inputs with error `d` ULP; the last bucket counts all larger errors.
+    pub histogram: [u64; HISTOGRAM_BUCKETS],
+}
+
+impl Report {
+    fn new() -> Report {
+        Report {
+            inputs: 0,
+            max_ulp: 0,
+            worst_input: f32::NAN,
+            over_bound: 0,
+            nan_mismatches: 0,
+            first_nan_mismatch: None,
+            histogram: [0; HISTOGRAM_BUCKETS],
+        }
+    }
+
+    /// Whether the kernel met the bound on every input: nothing over it, no NaN mismatch.
+    pub fn passed(&self) -> bool {
+        self.over_bound == 0 && self.nan_mismatches == 0
+    }
+
+    /// Share of inputs (in `[0, 1]`) where the kernel returned the reference exactly.
+    pub fn exact_share(&self) -> f64 {
+        self.histogram[0] as f64 / self.inputs.max(1) as f64
+    }
+
+    fn record(&mut self, x: f32, got: f32, want: f32, bound: u32) {
+        self.inputs += 1;
+        let d = ulp::distance(got, want);
+        if d == u32::MAX {
+            self.nan_mismatches += 1;
+            self.first_nan_mismatch.get_or_insert(x);
+            return;
+        }
+        self.histogram[(d as usize).min(HISTOGRAM_BUCKETS - 1)] += 1;
+        if d > bound {
+            self.over_bound += 1;
+        }
+        if d > self.max_ulp || self.worst_input.is_nan() {
+            self.max_ulp = d;
+            self.worst_input = x;
+        }
+    }
+
+    /// Combines the reports of two disjoint input sets; `self` covers the smaller bit patterns.
+    fn merge(mut self, other: Report) -> Report {
+        self.inputs += other.inputs;
+        if other.max_ulp > self.max_ulp || self.worst_input.is_nan() {
+            self.max_ulp = other.max_ulp;
+            self.worst_input = other.worst_input;
+        }
+        self.over_bound += other.over_bound;
+        self.nan_mismatches += other.nan_mismatches;
+        self.first_nan_mismatch = self.first_nan_mismatch.or(other.first_nan_mismatch);
+        for (a, b) in self.histogram.iter_mut().zip(other.histogram) {
+            *a += b;
+        }
+        self
+    }
+}
+
+/// Evaluates every kernel on every bit pattern in `bits` (a range within `0..2^32`) and
+/// compares with `reference`, computed once per input. Runs in parallel on the current rayon
+/// pool; the kernels should be sequential ones (the parallelism is here). Returns one report
+/// per kernel, in order.
+pub fn measure_bits(
+    bits: Range<u64>,
+    kernels: &[SliceKernel<'_>],
+    reference: fn(f32) -> f32,
+    bound: u32,
+) -> Vec<Report> {
+    assert!(bits.end <= 1 << 32, "bit patterns are 32-bit");
+    let blocks = (bits.end.saturating_sub(bits.start)).div_ceil(BLOCK as u64);
+    (0..blocks)
+        .into_par_iter()
+        .fold(
+            || vec![Report::new(); kernels.len()],
+            |mut reports, block| {
+                let lo = bits.start + block * BLOCK as u64;
+                let hi = (lo + BLOCK as u64).min(bits.end);
+                let x: Vec<f32> = (lo..hi).map(|b| f32::from_bits(b as u32)).collect();
+                compare_block(&x, kernels, reference, bound, &mut reports);
+                reports
+            },
+        )
+        .reduce(
+            || vec![Report::new(); kernels.len()],
+            |a, b| a.into_iter().zip(b).map(|(a, b)| a.merge(b)).collect(),
+        )
+}
+
+/// As [`measure_bits`], on given inputs (in parallel blocks).
+pub fn measure_inputs(
+    inputs: &[f32],
+    kernels: &[SliceKernel<'_>],
+    reference: fn(f32) -> f32,
+    bound: u32,
+) -> Vec<Report> {
+    inputs
+        .par_chunks(BLOCK)
+        .fold(
+            || vec![Report::new(); kernels.len()],
+            |mut reports, x| {
+                compare_block(x, kernels, reference, bound, &mut reports);
+                reports
+            },
+        )
+        .reduce(
+            || vec![Report::new(); kernels.len()],
+            |a, b| a.into_iter().zip(b).map(|(a, b)| a.merge(b)).collect(),
+        )
+}
+
+fn compare_block(
+    x: &[f32],
+    kernels: &[SliceKernel<'_>],
+    reference: fn(f32) -> f32,
+    bound: u32,
+    reports: &mut [Report],
+) {
+    let want: Vec<f32> = x.iter().map(|&v| reference(v)).collect();
+    let mut got = vec![0.0_f32; x.len()];
+    for (kernel, report) in kernels.iter().zip(reports.iter_mut()) {
+        kernel(x, &mut got);
+        for ((&x, &g), &w) in x.iter().zip(&got).zip(&want) {
+            report.record(x, g, w, bound);
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! [`Kernels`]: a backend plus a threading policy, with one method per kernel.
+
+use std::sync::OnceLock;
+
+use pulp::{Simd, WithSimd};
+
+use crate::error::{check_all_finite, check_divides, check_finite, check_same_len};
+use crate::parallel::{Threading, for_each_piece};
+use crate::simd::io::{InPlace, Io, OutOfPlace};
+use crate::simd::{Exp, LeakyRelu, Prelu, Relu, Sigmoid, Tanh, Unary, prelu};
+use crate::{Backend, Error};
+
+/// A handle on the kernels: the backend they run on and how they use threads.
+///
+/// `Kernels` is `Copy + Send + Sync` and costs nothing to pass around; an inference engine can
+/// keep one per model or per thread. The free functions of the crate
+/// ([`sigmoid`](crate::sigmoid), ...) are the methods of [`Kernels::global`]: the best backend of
+/// this CPU (detected once) with automatic threading.
+///
+/// Threading: with the automatic policy a call splits its slice across the threads of the
+/// current rayon pool once the slice is long enough for that to pay (see
+/// [`Kernels::parallel_threshold`]); called inside `ThreadPool::install`, it uses that pool.
+/// [`Kernels::sequential`] never touches rayon. No method allocates.
+///
+/// ```
+/// use simd_activations::{Backend, Kernels};
+///
+/// let x: Vec<f32> = (0..1000).map(|i| i as f32 * 0.01 - 5.0).collect();
+/// let mut y = vec![0.0; x.len()];
+///
+/// // Force the portable backend, on the calling thread only.
+/// let k = Kernels::with_backend(Backend::Scalar)?.sequential();
+/// k.tanh(&x, &mut y)?;
+/// assert!(y.iter().all(|v| (-1.0..=1.0).contains(v)));
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Kernels {
+    backend: Backend,
+    arch: pulp::Arch,
+    threading: Threading,
+}
+
+impl Default for Kernels {
+    fn default() -> Self {
+        Kernels::new()
+    }
+}
+
+/// Generates the four entry points of a `Unary` kernel on `Kernels`.
+macro_rules! unary_methods {
+    ($(#[$doc:meta])* $name:ident, $inplace:ident, $op:expr) => {
+        $(#[$doc])*
+        ///
+        /// Errors: [`Error::LengthMismatch`] if `x.len() != y.len()` (then `y` is untouched).
+        pub fn $name(&self, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
+            check_same_len(x, y)?;
+            self.run_unary($op, OutOfPlace { x, y });
+            Ok(())
+        }
+
+        /// In-place form of the method of the same name without `_inplace`.
+        pub fn $inplace(&self, x: &mut [f32]) {
+            self.run_unary($op, InPlace(x));
+        }
+    };
+}
+
+impl Kernels {
+    /// The best backend of this CPU, automatic threading.
+    pub fn new() -> Kernels {
+        let backend = Backend::best();
+        Kernels {
+            backend,
+            arch: backend.arch().unwrap_or(pulp::Arch::Scalar),
+            threading: Threading::Automatic,
+        }
+    }
+
+    /// The handle behind the crate's free functions: [`Kernels::new`], detected once.
+    pub fn global() -> &'static Kernels {
+        static GLOBAL: OnceLock<Kernels> = OnceLock::new();
+        GLOBAL.get_or_init(Kernels::new)
+    }
+
+    /// A handle on a given backend, with automatic threading.
+    ///
+    /// Errors: [`Error::UnsupportedBackend`] if this CPU cannot run it.
+    pub fn with_backend(backend: Backend) -> Result<Kernels, Error> {
+        Ok(Kernels {
+            backend,
+            arch: backend.require_arch()?,
+            threading: Threading::Automatic,
+        })
+    }
+
+    /// The same handle, never using threads: every call runs on the calling thread and makes no
+    /// rayon call.
+    #[must_use]
+    pub fn sequential(self) -> Kernels {
+        Kernels {
+            threading: Threading::Sequential,
+            ..self
+        }
+    }
+
+    /// The same handle, splitting work across the current rayon pool for every slice of at
+    /// least `min_len` elements (softmax: `rows * cols`), whatever the kernel.
+    ///
+    /// The automatic policy ([`Kernels::automatic_threading`]) uses thresholds measured per
+    /// kernel instead: 32 Ki elements for exp, sigmoid and tanh, 256 Ki for the memory-bound
+    /// ReLU family.
+    #[must_use]
+    pub fn parallel_threshold(self, min_len: usize) -> Kernels {
+        Kernels {
+            threading: Threading::FromLen(min_len),
+            ..self
+        }
+    }
+
+    /// The same handle with the automatic threading policy (the default).
+    #[must_use]
+    pub fn automatic_threading(self) -> Kernels {
+        Kernels {
+            threading: Threading::Automatic,
+            ..self
+        }
+    }
+
+    /// The backend the kernels run on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the handle may split work across threads.
+    pub fn is_sequential(&self) -> bool {
+        self.threading == Threading::Sequential
+    }
+
+    unary_methods!(
+        /// `y[i] = exp(x[i])`, within 1 ULP of the correctly rounded result, subnormal results
+        /// included; `+inf` for `x > 88.72283`, `+0` for `x < -103.97208`, NaN for NaN.
+        exp,
+        exp_inplace,
+        Exp
+    );
+    unary_methods!(
+        /// `y[i] = 1 / (1 + exp(-x[i]))`, within 2 ULP, subnormal results included; always in
+        /// `[0, 1]`; NaN for NaN, 1 for `+inf`, 0 for `-inf`.
+        sigmoid,
+        sigmoid_inplace,
+        Sigmoid
+    );
+    unary_methods!(
+        /// `y[i] = tanh(x[i])`, within 2 ULP; always in `[-1, 1]`; odd bit for bit
+        /// (`tanh(-x) == -tanh(x)`, `-0.0` stays `-0.0`); NaN for NaN, `+-1` for `+-inf`.
+        tanh,
+        tanh_inplace,
+        Tanh
+    );
+    unary_methods!(
+        /// `y[i] = if x[i] < 0 { +0 } else { x[i] }`: exact; NaN and `-0.0` pass through.
+        relu,
+        relu_inplace,
+        Relu
+    );
+
+    /// `y[i] = if x[i] < 0 { alpha * x[i] } else { x[i] }`: exact (one rounding of the
+    /// product); NaN and `-0.0` pass through.
+    ///
+    /// Errors (before anything is written): [`Error::InvalidParameter`] if `alpha` is NaN or
+    /// infinite, [`Error::LengthMismatch`] if `x.len() != y.len()`.
+    pub fn leaky_relu(&self, x: &[f32], y: &mut [f32], alpha: f32) -> Result<(), Error> {
+        check_finite("alpha", alpha)?;
+        check_same_len(x, y)?;
+        self.run_unary(LeakyRelu(alpha), OutOfPlace { x, y });
+        Ok(())
+    }
+
+    /// In-place [`Kernels::leaky_relu`]. Errors: [`Error::InvalidParameter`] for a NaN or
+    /// infinite `alpha` (then `x` is untouched).
+    pub fn leaky_relu_inplace(&self, x: &mut [f32], alpha: f32) -> Result<(), Error> {
+        check_finite("alpha", alpha)?;
+        self.run_unary(LeakyRelu(alpha), InPlace(x));
+        Ok(())
+    }
+
+    /// PReLU, channels-last: `x` is a sequence of rows of `slopes.len()` channels and
+    /// `y[i] = if x[i] < 0 { slopes[i % C] * x[i] } else { x[i] }` with `C = slopes.len()`.
+    /// Exact, like [`Kernels::leaky_relu`].
+    ///
+    /// Errors (before anything is written): [`Error::ZeroDimension`] if `slopes` is empty,
+    /// [`Error::InvalidParameter`] if a slope is NaN or infinite, [`Error::LengthMismatch`],
+    /// [`Error::NotDivisible`] if `x.len()` is not a multiple of `slopes.len()`.
+    pub fn prelu(&self, x: &[f32], y: &mut [f32], slopes: &[f32]) -> Result<(), Error> {
+        self.prelu_channels_first(x, y, slopes, 1)
+    }
+
+    /// In-place [`Kernels::prelu`].
+    pub fn prelu_inplace(&self, x: &mut [f32], slopes: &[f32]) -> Result<(), Error> {
+        self.prelu_channels_first_inplace(x, slopes, 1)
+    }
+
+    /// PReLU, channels-first (NCHW): channel `c` covers runs of `inner` contiguous elements
+    /// (`inner = H * W`), so `y[i] = leaky(x[i], slopes[(i / inner) % C])`.
+    /// `inner == 1` is the channels-last layout.
+    ///
+    /// Errors (before anything is written): as [`Kernels::prelu`], plus
+    /// [`Error::ZeroDimension`] if `inner == 0`; `x.len()` must be a multiple of
+    /// `slopes.len() * inner`.
+    ///
+    /// ```
+    /// // N = 1, C = 2, H * W = 3
+    /// let x = [-1.0_f32, -2.0, 3.0, -1.0, -2.0, 3.0];
+    /// let mut y = [0.0; 6];
+    /// simd_activations::prelu_channels_first(&x, &mut y, &[0.5, 0.25], 3)?;
+    /// assert_eq!(y, [-0.5, -1.0, 3.0, -0.25, -0.5, 3.0]);
+    /// # Ok::<(), simd_activations::Error>(())
+    /// ```
+    pub fn prelu_channels_first(
+        &self,
+        x: &[f32],
+        y: &mut [f32],
+        slopes: &[f32],
+        inner: usize,
+    ) -> Result<(), Error> {
+        check_prelu(x.len(), slopes, inner)?;
+        check_same_len(x, y)?;
+        self.run_prelu(OutOfPlace { x, y }, slopes, inner);
+        Ok(())
+    }
+
+    /// In-place [`Kernels::prelu_channels_first`].
+    pub fn prelu_channels_first_inplace(
+        &self,
+        x: &mut [f32],
+        slopes: &[f32],
+        inner: usize,
+    ) -> Result<(), Error> {
+        check_prelu(x.len(), slopes, inner)?;
+        self.run_prelu(InPlace(x), slopes, inner);
+        Ok(())
+    }
+
+    fn run_unary<F: Unary, I: Io>(&self, f: F, io: I) {
+        let arch = self.arch;
+        for_each_piece(
+            io,
+            self.threading.min_len(F::PARALLEL_MIN_LEN),
+            &|piece, _| arch.dispatch(UnaryKernel { f, io: piece }),
+        );
+    }
+
+    fn run_prelu<I: Io>(&self, io: I, slopes: &[f32], inner: usize) {
+        let arch = self.arch;
+        let min_len = self.threading.min_len(Prelu::PARALLEL_MIN_LEN);
+        for_each_piece(io, min_len, &|piece, start| {
+            arch.dispatch(PreluKernel {
+                io: piece,
+                start,
+                slopes,
+                inner,
+            })
+        });
+    }
+}
+
+/// The shape and parameter checks of PReLU, shared with `reference`.
+pub(crate) fn check_prelu(len: usize, slopes: &[f32], inner: usize) -> Result<(), Error> {
+    if slopes.is_empty() {
+        return Err(Error::ZeroDimension {
+            name: "slopes.len()",
+        });
+    }
+    if inner == 0 {
+        return Err(Error::ZeroDimension { name: "inner" });
+    }
+    check_all_finite("slopes", slopes)?;
+    let (dim_name, dim) = if inner == 1 {
+        ("slopes.len()", slopes.len())
+    } else {
+        ("slopes.len() * inner", slopes.len().saturating_mul(inner))
+    };
+    check_divides("x.len()", len, dim_name, dim)
+}
+
+/// One dispatch of a unary kernel over a piece.
+struct UnaryKernel<F, I> {
+    f: F,
+    io: I,
+}
+
+impl<F: Unary, I: Io> WithSimd for UnaryKernel<F, I> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        self.io.map(simd, self.f);
+    }
+}
+
+/// One dispatch of PReLU over a piece starting at element `start` of the tensor.
+struct PreluKernel<'a, I> {
+    io: I,
+    start: usize,
+    slopes: &'a [f32],
+    inner: usize,
+}
+
+impl<I: Io> WithSimd for PreluKernel<'_, I> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        prelu::prelu(simd, self.io, self.start, self.slopes, self.inner);
+    }
+}

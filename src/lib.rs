@@ -1,0 +1,173 @@
+//! SIMD-accelerated activation functions for `f32` slices, with stated error bounds.
+//!
+//! The kernels compute `exp`, sigmoid, tanh, ReLU, Leaky ReLU and PReLU over slices. They are
+//! written once, generic over [`pulp`]'s `Simd` trait, and dispatched at run time to AVX-512,
+//! AVX2 + FMA or portable scalar code (see [`Backend`]); long slices are split across rayon
+//! threads. `exp` is the crate's own (range reduction, minimax polynomial, exponent bit tricks)
+//! and sigmoid and tanh are built on it.
+//!
+//! # Accuracy
+//! Error bounds are stated in ULP (see [`ulp`]) against the `f64` result rounded to `f32`
+//! ([`reference`]), on every backend, subnormal results included:
+//!
+//! | function | bound | special values |
+//! |---|---|---|
+//! | [`exp`] | 1 ULP | NaN -> NaN, `x > 88.72283` -> `+inf`, `-inf` -> `+0` |
+//! | [`sigmoid`] | 2 ULP | NaN -> NaN, `+inf` -> 1, `-inf` -> 0, `-0.0` -> 0.5, in `[0, 1]` |
+//! | [`tanh`] | 2 ULP | NaN -> NaN, `+-inf` -> `+-1`, `+-0` -> `+-0`, odd bit for bit |
+//! | [`relu`], [`leaky_relu`], [`prelu`] | exact | NaN -> NaN, `-0.0` -> `-0.0` |
+//!
+//! `Avx2` and `Avx512` give bit-identical results. No kernel changes the floating-point
+//! control register.
+//!
+//! # Use
+//! ```
+//! use simd_activations as act;
+//!
+//! let x = vec![-2.0_f32, -0.5, 0.0, 0.5, 2.0];
+//! let mut y = vec![0.0; x.len()];
+//! act::sigmoid(&x, &mut y)?;
+//! approx::assert_relative_eq!(y[4], 0.880_797_1, max_relative = 1e-6);
+//!
+//! let mut z = x.clone();
+//! act::leaky_relu_inplace(&mut z, 0.01)?;
+//! assert_eq!(z[0], -0.02);
+//!
+//! // A handle that forces a backend and stays on the calling thread.
+//! let k = act::Kernels::with_backend(act::Backend::Scalar)?.sequential();
+//! k.exp(&x, &mut y)?;
+//! # Ok::<(), act::Error>(())
+//! ```
+//!
+//! # Errors and panics
+//! Every function checks shapes and parameters before it writes anything and returns an
+//! [`Error`]; on `Err` the output is untouched. No function panics on any input, and none
+//! allocates.
+
+#![warn(missing_docs)]
+
+pub mod accuracy;
+mod backend;
+mod error;
+mod kernels;
+mod parallel;
+pub mod reference;
+mod simd;
+pub mod ulp;
+
+pub use backend::Backend;
+pub use error::Error;
+pub use kernels::Kernels;
+
+/// Generates a free function (and its in-place twin) that calls the method of the same name on
+/// [`Kernels::global`].
+macro_rules! free_functions {
+    ($(#[$doc:meta])* $name:ident, $inplace:ident) => {
+        $(#[$doc])*
+        ///
+        /// Runs on the best backend of this CPU, split across rayon threads for long slices.
+        /// Errors: [`Error::LengthMismatch`] if `x.len() != y.len()` (then `y` is untouched).
+        pub fn $name(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
+            Kernels::global().$name(x, y)
+        }
+
+        /// In-place form of the function of the same name without `_inplace`.
+        pub fn $inplace(x: &mut [f32]) {
+            Kernels::global().$inplace(x)
+        }
+    };
+}
+
+free_functions!(
+    /// `y[i] = exp(x[i])`, within 1 ULP, subnormal results included (gradual underflow down to
+    /// `x = -103.97208`); `+inf` for `x > 88.72283`, `+0` for `-inf`, NaN for NaN.
+    exp,
+    exp_inplace
+);
+free_functions!(
+    /// The logistic sigmoid `y[i] = 1 / (1 + exp(-x[i]))`, within 2 ULP, subnormal results
+    /// included; always in `[0, 1]`; NaN for NaN, 1 for `+inf`, 0 for `-inf`, 0.5 for `-0.0`.
+    ///
+    /// ```
+    /// let x = [-200.0_f32, -90.0, 0.0, 90.0];
+    /// let mut y = [0.0; 4];
+    /// simd_activations::sigmoid(&x, &mut y)?;
+    /// assert_eq!(y[0], 0.0);
+    /// assert!(y[1] > 0.0 && y[1] < f32::MIN_POSITIVE); // subnormal, not flushed
+    /// assert_eq!(y[2..], [0.5, 1.0]);
+    /// # Ok::<(), simd_activations::Error>(())
+    /// ```
+    sigmoid,
+    sigmoid_inplace
+);
+free_functions!(
+    /// `y[i] = tanh(x[i])`, within 2 ULP; always in `[-1, 1]`; `tanh(-x) == -tanh(x)` bit
+    /// for bit, `+-0` kept, NaN for NaN, `+-1` for `+-inf`.
+    tanh,
+    tanh_inplace
+);
+free_functions!(
+    /// ReLU: `y[i] = if x[i] < 0 { +0 } else { x[i] }`, exact; NaN and `-0.0` pass through.
+    relu,
+    relu_inplace
+);
+
+/// Leaky ReLU: `y[i] = if x[i] < 0 { alpha * x[i] } else { x[i] }`, exact.
+///
+/// Errors (before anything is written): [`Error::InvalidParameter`] for a NaN or infinite
+/// `alpha`, [`Error::LengthMismatch`] if `x.len() != y.len()`.
+///
+/// ```
+/// let mut y = [0.0_f32; 3];
+/// simd_activations::leaky_relu(&[-1.0, 0.0, 2.0], &mut y, 0.1)?;
+/// assert_eq!(y, [-0.1, 0.0, 2.0]);
+/// assert!(simd_activations::leaky_relu(&[1.0], &mut [0.0], f32::NAN).is_err());
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn leaky_relu(x: &[f32], y: &mut [f32], alpha: f32) -> Result<(), Error> {
+    Kernels::global().leaky_relu(x, y, alpha)
+}
+
+/// In-place [`leaky_relu`].
+pub fn leaky_relu_inplace(x: &mut [f32], alpha: f32) -> Result<(), Error> {
+    Kernels::global().leaky_relu_inplace(x, alpha)
+}
+
+/// PReLU with learned per-channel slopes, channels-last: element `i` uses
+/// `slopes[i % slopes.len()]`. See [`Kernels::prelu`] for the errors.
+///
+/// ```
+/// let x = [-1.0_f32, -1.0, 2.0, -4.0]; // two rows of two channels
+/// let mut y = [0.0; 4];
+/// simd_activations::prelu(&x, &mut y, &[0.5, 0.25])?;
+/// assert_eq!(y, [-0.5, -0.25, 2.0, -1.0]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn prelu(x: &[f32], y: &mut [f32], slopes: &[f32]) -> Result<(), Error> {
+    Kernels::global().prelu(x, y, slopes)
+}
+
+/// In-place [`prelu`].
+pub fn prelu_inplace(x: &mut [f32], slopes: &[f32]) -> Result<(), Error> {
+    Kernels::global().prelu_inplace(x, slopes)
+}
+
+/// PReLU, channels-first (NCHW): channel `c` covers runs of `inner` contiguous elements.
+/// See [`Kernels::prelu_channels_first`].
+pub fn prelu_channels_first(
+    x: &[f32],
+    y: &mut [f32],
+    slopes: &[f32],
+    inner: usize,
+) -> Result<(), Error> {
+    Kernels::global().prelu_channels_first(x, y, slopes, inner)
+}
+
+/// In-place [`prelu_channels_first`].
+pub fn prelu_channels_first_inplace(
+    x: &mut [f32],
+    slopes: &[f32],
+    inner: usize,
+) -> Result<(), Error> {
+    Kernels::global().prelu_channels_first_inplace(x, slopes, inner)
+}

@@ -1,0 +1,78 @@
+//! Splitting work across rayon threads.
+//!
+//! Work is split only when the slice is long enough for the threads to pay for themselves
+//! (per-kernel thresholds, measured with the example on a 2-core Sapphire Rapids: a rayon
+//! `join` costs a few microseconds, the transcendental kernels need about 0.2-0.3 ns per
+//! element, so from about 32 Ki elements on the second thread wins; the memory-bound ReLU family
+//! only from 256 Ki). Below the threshold there is no rayon call at all. Splitting uses
+//! `rayon::join`, so a call made inside a user's `ThreadPool::install` runs on that pool and
+//! uses its thread count.
+
+use crate::simd::io::Io;
+
+/// Pieces are whole cache lines (16 floats) times 4, so that no two threads write one line.
+const PIECE_ALIGN: usize = 64;
+/// Pieces per thread: a few, so that a slow thread does not hold the others up.
+const PIECES_PER_THREAD: usize = 4;
+
+/// How a [`Kernels`](crate::Kernels) handle splits work across threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Threading {
+    /// Never: everything runs on the calling thread.
+    Sequential,
+    /// From each kernel's measured threshold on.
+    Automatic,
+    /// From this many elements on, for every kernel.
+    FromLen(usize),
+}
+
+impl Threading {
+    /// The length from which to split, given the kernel's own threshold; `None`: never.
+    #[inline]
+    pub(crate) fn min_len(self, kernel_default: usize) -> Option<usize> {
+        match self {
+            Threading::Sequential => None,
+            Threading::Automatic => Some(kernel_default),
+            Threading::FromLen(n) => Some(n),
+        }
+    }
+}
+
+/// Calls `f(piece, start)` on consecutive pieces of `io` covering it exactly, where `start` is
+/// the index of the piece's first element in `io`. Pieces run in parallel on the current rayon
+/// pool when `io.len() >= min_len` and the pool has more than one thread; otherwise `f` runs
+/// once, on the whole, on the calling thread.
+#[inline]
+pub(crate) fn for_each_piece<I, F>(io: I, min_len: Option<usize>, f: &F)
+where
+    I: Io,
+    F: Fn(I, usize) + Sync,
+{
+    let len = io.len();
+    let parallel = min_len.is_some_and(|m| len >= m.max(1)) && rayon::current_num_threads() > 1;
+    if !parallel {
+        f(io, 0);
+        return;
+    }
+    let pieces = rayon::current_num_threads() * PIECES_PER_THREAD;
+    let piece_len = len.div_ceil(pieces).next_multiple_of(PIECE_ALIGN);
+    split(io, 0, piece_len, f);
+}
+
+fn split<I, F>(io: I, start: usize, piece_len: usize, f: &F)
+where
+    I: Io,
+    F: Fn(I, usize) + Sync,
+{
+    let len = io.len();
+    if len <= piece_len {
+        f(io, start);
+        return;
+    }
+    let mid = len.div_ceil(piece_len) / 2 * piece_len;
+    let (a, b) = io.split_at(mid);
+    rayon::join(
+        || split(a, start, piece_len, f),
+        || split(b, start + mid, piece_len, f),
+    );
+}

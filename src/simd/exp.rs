@@ -1,0 +1,91 @@
+//! `exp(x)` for f32 lanes: Cody-Waite range reduction, a minimax polynomial, and a two-step
+//! power-of-two reconstruction that keeps subnormal results (gradual underflow).
+//!
+//! Error: below 1 ULP against the correctly rounded result on every backend, subnormal outputs
+//! included (checked exhaustively by `tests/exhaustive.rs`).
+
+use pulp::Simd;
+
+/// `log2(e)`, for `n = round(x * log2(e))`.
+const LOG2E: f32 = core::f32::consts::LOG2_E;
+/// `1.5 * 2^23`: adding it rounds to an integer held in the low mantissa bits.
+/// (Used instead of a round instruction: pulp 0.22.3's AVX-512 round is wrong.)
+const MAGIC_BIAS: f32 = 12_582_912.0;
+/// Bit pattern of `MAGIC_BIAS`, minus 256: `bits(t) - ROUND_BITS_OFFSET = n + 256`, which is
+/// non-negative over the whole finite range of results, so a logical shift halves it.
+const ROUND_BITS_OFFSET: u32 = 0x4B40_0000 - 256;
+/// `ln 2` split in two (Cody-Waite, the Cephes constants). `LN2_HI` has 9 significant bits,
+/// so `n * LN2_HI` is exact for every `|n| < 2^15` and `x - n * LN2_HI` is exact even without
+/// FMA (the scalar backend): the reduced argument carries no cancellation error.
+const LN2_HI: f32 = 0.693_359_375;
+const LN2_LO: f32 = -2.121_944_4e-4;
+/// Minimax coefficients of `(exp(r) - 1 - r) / r^2` on `[-ln2/2, ln2/2]` (SLEEF `expf_u10`).
+const C2: f32 = 0.5;
+const C3: f32 = 0.166_666_67;
+const C4: f32 = 0.041_666_485;
+const C5: f32 = 0.008_333_361;
+const C6: f32 = 0.001_393_043_6;
+const C7: f32 = 0.000_198_527_62;
+
+/// The largest `x` whose `exp` is finite in f32 (`0x42B17217`).
+pub(crate) const EXP_MAX_FINITE_INPUT: f32 = 88.722_83;
+/// The smallest `x` whose `exp` rounds to a nonzero f32 (`0xC2CFF1B4`); below it, `+0`.
+pub(crate) const EXP_MIN_NONZERO_INPUT: f32 = -103.972_08;
+
+/// `exp(x)` for every lane, without the guards for arguments beyond the representable
+/// range: valid for `EXP_MIN_NONZERO_INPUT <= x <= EXP_MAX_FINITE_INPUT` and NaN (NaN in, NaN
+/// out); other lanes hold garbage that the caller must replace (see [`exp`]).
+#[inline(always)]
+pub(crate) fn exp_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    let magic = simd.splat_f32s(MAGIC_BIAS);
+    // t = round(x * log2 e) + MAGIC_BIAS, in one rounding where the backend has FMA.
+    let t = simd.mul_add_e_f32s(x, simd.splat_f32s(LOG2E), magic);
+    let n = simd.sub_f32s(t, magic);
+
+    // r = x - n ln2, |r| <= ln2/2 (plus a hair on the scalar backend).
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
+
+    // p = exp(r) = 1 + r + r^2 * q(r)
+    let q = simd.mul_add_e_f32s(simd.splat_f32s(C7), r, simd.splat_f32s(C6));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C5));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C4));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C3));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C2));
+    let r2 = simd.mul_f32s(r, r);
+    let p = simd.mul_add_e_f32s(r2, q, r);
+    let p = simd.add_f32s(p, simd.splat_f32s(1.0));
+
+    // 2^n = 2^n1 * 2^n2 with n1 = floor(n / 2), n2 = n - n1: both factors are normal for
+    // n in [-150, 128], the first product is exact and the second rounds once, also into the
+    // subnormal range (a single 2^n would not exist there, nor for n = 128).
+    let a = simd.sub_u32s(
+        simd.transmute_u32s_f32s(t),
+        simd.splat_u32s(ROUND_BITS_OFFSET),
+    ); // n + 256
+    let one = simd.splat_u32s(1);
+    let h = simd.wrapping_dyn_shr_u32s(a, one); // n1 + 128
+    let n1_biased = simd.sub_u32s(h, one); // n1 + 127
+    let n2_biased = simd.sub_u32s(simd.sub_u32s(a, h), one); // n2 + 127
+    let exp_shift = simd.splat_u32s(23);
+    let s1 = simd.transmute_f32s_u32s(simd.wrapping_dyn_shl_u32s(n1_biased, exp_shift));
+    let s2 = simd.transmute_f32s_u32s(simd.wrapping_dyn_shl_u32s(n2_biased, exp_shift));
+    simd.mul_f32s(simd.mul_f32s(p, s1), s2)
+}
+
+/// Replaces the lanes below the underflow threshold (including `-inf`) by `+0`.
+#[inline(always)]
+pub(crate) fn flush_underflow<S: Simd>(simd: S, x: S::f32s, e: S::f32s) -> S::f32s {
+    let under = simd.less_than_f32s(x, simd.splat_f32s(EXP_MIN_NONZERO_INPUT));
+    simd.select_f32s(under, simd.splat_f32s(0.0), e)
+}
+
+/// `exp(x)` for every lane: `+inf` above the overflow threshold (and for `+inf`), `+0` below
+/// the underflow threshold (and for `-inf`), NaN for NaN.
+#[inline(always)]
+pub(crate) fn exp<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    let e = exp_unguarded(simd, x);
+    let over = simd.greater_than_f32s(x, simd.splat_f32s(EXP_MAX_FINITE_INPUT));
+    let e = simd.select_f32s(over, simd.splat_f32s(f32::INFINITY), e);
+    flush_underflow(simd, x, e)
+}

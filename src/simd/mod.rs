@@ -1,0 +1,104 @@
+//! The SIMD kernels, generic over `pulp::Simd`.
+//!
+//! Every function here is `#[inline(always)]`: each is compiled into the body of one `pulp`
+//! dispatch (`WithSimd::with_simd`), where the target features of the chosen level are
+//! enabled. A generic helper that is not inlined is compiled without them and runs many times
+//! slower. The math of a kernel lives in exactly one function (`exp::exp`, `sigmoid::sigmoid`,
+//! ...); backends differ only in lane width.
+
+pub(crate) mod exp;
+pub(crate) mod io;
+pub(crate) mod prelu;
+pub(crate) mod relu;
+pub(crate) mod sigmoid;
+pub(crate) mod tanh;
+
+use pulp::Simd;
+
+/// A lane-wise function `f32 -> f32`: one elementwise kernel.
+pub(crate) trait Unary: Copy + Send + Sync {
+    /// Slice length from which the automatic policy splits the work across threads
+    /// (measured on the development machine; see `parallel.rs`).
+    const PARALLEL_MIN_LEN: usize;
+    /// The kernel applied to one vector.
+    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s;
+}
+
+/// A lane-wise function of the input and a per-element parameter (a PReLU slope).
+pub(crate) trait Binary: Copy + Send + Sync {
+    /// The kernel applied to one vector of inputs and one of parameters.
+    fn apply<S: Simd>(self, simd: S, x: S::f32s, param: S::f32s) -> S::f32s;
+}
+
+/// Work per element of the transcendental kernels: threads pay off from here on.
+const TRANSCENDENTAL_PARALLEL_MIN_LEN: usize = 1 << 15;
+/// The ReLU family is memory-bound: threads only help for large, cache-resident slices.
+const LINEAR_PARALLEL_MIN_LEN: usize = 1 << 18;
+
+/// `exp`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Exp;
+impl Unary for Exp {
+    const PARALLEL_MIN_LEN: usize = TRANSCENDENTAL_PARALLEL_MIN_LEN;
+    #[inline(always)]
+    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
+        exp::exp(simd, x)
+    }
+}
+
+/// The logistic sigmoid.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sigmoid;
+impl Unary for Sigmoid {
+    const PARALLEL_MIN_LEN: usize = TRANSCENDENTAL_PARALLEL_MIN_LEN;
+    #[inline(always)]
+    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
+        sigmoid::sigmoid(simd, x)
+    }
+}
+
+/// `tanh`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tanh;
+impl Unary for Tanh {
+    const PARALLEL_MIN_LEN: usize = TRANSCENDENTAL_PARALLEL_MIN_LEN;
+    #[inline(always)]
+    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
+        tanh::tanh(simd, x)
+    }
+}
+
+/// ReLU.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Relu;
+impl Unary for Relu {
+    const PARALLEL_MIN_LEN: usize = LINEAR_PARALLEL_MIN_LEN;
+    #[inline(always)]
+    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
+        relu::relu(simd, x)
+    }
+}
+
+/// Leaky ReLU with a fixed slope.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LeakyRelu(pub f32);
+impl Unary for LeakyRelu {
+    const PARALLEL_MIN_LEN: usize = LINEAR_PARALLEL_MIN_LEN;
+    #[inline(always)]
+    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
+        relu::leaky(simd, x, simd.splat_f32s(self.0))
+    }
+}
+
+/// PReLU: Leaky ReLU with the slope given per element.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Prelu;
+impl Prelu {
+    pub(crate) const PARALLEL_MIN_LEN: usize = LINEAR_PARALLEL_MIN_LEN;
+}
+impl Binary for Prelu {
+    #[inline(always)]
+    fn apply<S: Simd>(self, simd: S, x: S::f32s, slope: S::f32s) -> S::f32s {
+        relu::leaky(simd, x, slope)
+    }
+}
