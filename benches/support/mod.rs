@@ -1,0 +1,154 @@
+//! Inputs and baselines shared by the criterion benches (`benches/`) and the report example
+//! (`examples/report.rs`, which includes this file by path), so that both measure the same
+//! workloads under the same names.
+#![allow(dead_code)] // each user takes the parts it needs
+
+use std::hint::black_box;
+
+/// Deterministic inputs evenly spread over `[lo, hi]`, shuffled by a fixed stride so that
+/// neighbouring elements are unrelated (no branch or cache pattern to exploit).
+pub fn uniform(n: usize, lo: f32, hi: f32) -> Vec<f32> {
+    // A stride coprime with n visits every index once.
+    let mut stride = (n as f64 * 0.618_033_988_7) as usize | 1;
+    while gcd(stride, n.max(1)) != 1 {
+        stride += 2;
+    }
+    let step = (f64::from(hi) - f64::from(lo)) / (n.max(2) - 1) as f64;
+    (0..n)
+        .map(|i| (f64::from(lo) + ((i * stride) % n) as f64 * step) as f32)
+        .collect()
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// The typical input range of the benches: `[-8, 8]`.
+pub fn typical(n: usize) -> Vec<f32> {
+    uniform(n, -8.0, 8.0)
+}
+
+/// Inputs whose exp / sigmoid is subnormal: `[-103, -88]`.
+pub fn subnormal_outputs(n: usize) -> Vec<f32> {
+    uniform(n, -103.0, -88.0)
+}
+
+/// Subnormal inputs of both signs.
+pub fn subnormal_inputs(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| {
+            let v = f32::from_bits(1 + (i as u32).wrapping_mul(2_654_435_761) % 0x007F_FFFF);
+            if i % 2 == 0 { v } else { -v }
+        })
+        .collect()
+}
+
+/// Typical inputs with one in eight replaced by NaN, `+inf` or `-inf`.
+pub fn nan_inf_laced(n: usize) -> Vec<f32> {
+    let mut x = typical(n);
+    let specials = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+    for (k, v) in x.iter_mut().step_by(8).enumerate() {
+        *v = specials[k % 3];
+    }
+    x
+}
+
+/// The sweep of the accuracy columns: `points` evenly spaced values over `[-110, 110]`, plus
+/// bit patterns of both signs up to `2^-10` with a stride that visits every binade.
+pub fn accuracy_sweep(points: usize) -> Vec<f32> {
+    let mut x: Vec<f32> = (0..points)
+        .map(|i| (-110.0 + 220.0 * i as f64 / (points - 1) as f64) as f32)
+        .collect();
+    let top = (2.0_f32).powi(-10).to_bits();
+    let mut b = 0;
+    while b <= top {
+        x.push(f32::from_bits(b));
+        x.push(-f32::from_bits(b));
+        b += 4099;
+    }
+    x.extend([
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::MAX,
+        f32::MIN,
+    ]);
+    x
+}
+
+/// The loops a user would write with `std`.
+pub mod naive {
+    use super::black_box;
+
+    pub fn exp(x: &[f32], y: &mut [f32]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = x.exp();
+        }
+        black_box(y);
+    }
+    pub fn sigmoid(x: &[f32], y: &mut [f32]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = 1.0 / (1.0 + (-x).exp());
+        }
+        black_box(y);
+    }
+    pub fn tanh(x: &[f32], y: &mut [f32]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = x.tanh();
+        }
+        black_box(y);
+    }
+    pub fn relu(x: &[f32], y: &mut [f32]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = x.max(0.0);
+        }
+        black_box(y);
+    }
+    pub fn leaky_relu(x: &[f32], y: &mut [f32], alpha: f32) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = if x < 0.0 { alpha * x } else { x };
+        }
+        black_box(y);
+    }
+    pub fn prelu(x: &[f32], y: &mut [f32], slopes: &[f32]) {
+        for (i, (y, &x)) in y.iter_mut().zip(x).enumerate() {
+            let a = slopes[i % slopes.len()];
+            *y = if x < 0.0 { a * x } else { x };
+        }
+        black_box(y);
+    }
+}
+
+/// `wide`'s 8-lane functions: the baseline of a user who vectorizes by hand (sigmoid is built
+/// from wide's `exp`: wide has none).
+pub mod wide_f32x8 {
+    use wide::f32x8;
+
+    fn map(x: &[f32], y: &mut [f32], f: impl Fn(f32x8) -> f32x8) {
+        let mut xc = x.chunks_exact(8);
+        let mut yc = y.chunks_exact_mut(8);
+        for (x, y) in (&mut xc).zip(&mut yc) {
+            let v = f32x8::from(<[f32; 8]>::try_from(x).unwrap());
+            y.copy_from_slice(&f(v).to_array());
+        }
+        let (xt, yt) = (xc.remainder(), yc.into_remainder());
+        if !xt.is_empty() {
+            let mut buf = [0.0; 8];
+            buf[..xt.len()].copy_from_slice(xt);
+            let r = f(f32x8::from(buf)).to_array();
+            yt.copy_from_slice(&r[..yt.len()]);
+        }
+    }
+    pub fn exp(x: &[f32], y: &mut [f32]) {
+        map(x, y, |v| v.exp());
+    }
+    pub fn tanh(x: &[f32], y: &mut [f32]) {
+        map(x, y, |v| v.tanh());
+    }
+    pub fn sigmoid(x: &[f32], y: &mut [f32]) {
+        map(x, y, |v| f32x8::ONE / (f32x8::ONE + (-v).exp()));
+    }
+}
