@@ -184,3 +184,83 @@ fn compare_block(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference;
+
+    fn exact(x: &[f32], y: &mut [f32]) {
+        reference::exp(x, y).unwrap();
+    }
+
+    /// The reference, one ULP up wherever the low bits of the input's pattern are zero.
+    fn off_by_one_sometimes(x: &[f32], y: &mut [f32]) {
+        exact(x, y);
+        for (x, y) in x.iter().zip(y.iter_mut()) {
+            if x.to_bits() % 1024 == 0 && y.is_finite() && *y > 0.0 {
+                *y = f32::from_bits(y.to_bits() + 1);
+            }
+        }
+    }
+
+    /// The reference, but NaN for the input 1.0.
+    fn nan_at_one(x: &[f32], y: &mut [f32]) {
+        exact(x, y);
+        for (x, y) in x.iter().zip(y.iter_mut()) {
+            if *x == 1.0 {
+                *y = f32::NAN;
+            }
+        }
+    }
+
+    const RANGE: Range<u64> = 0x3F00_0000..0x4000_0000; // [0.5, 2)
+
+    #[test]
+    fn an_exact_kernel_passes_with_bound_zero() {
+        let r = measure_bits(RANGE, &[&exact], reference::exp_one, 0).remove(0);
+        assert!(r.passed());
+        assert_eq!(r.inputs, RANGE.end - RANGE.start);
+        assert_eq!(r.max_ulp, 0);
+        assert_eq!(r.histogram[0], r.inputs);
+        assert_eq!(r.exact_share(), 1.0);
+    }
+
+    #[test]
+    fn a_kernel_one_ulp_off_fails_a_zero_bound_and_passes_a_one_ulp_bound() {
+        let strict = measure_bits(RANGE, &[&off_by_one_sometimes], reference::exp_one, 0);
+        let r = &strict[0];
+        assert!(!r.passed());
+        assert_eq!(r.max_ulp, 1);
+        assert_eq!(r.over_bound, (RANGE.end - RANGE.start) / 1024);
+        assert_eq!(r.histogram[1], r.over_bound);
+        assert_eq!(r.worst_input.to_bits() % 1024, 0);
+        let loose = measure_bits(RANGE, &[&off_by_one_sometimes], reference::exp_one, 1);
+        assert!(loose[0].passed());
+    }
+
+    #[test]
+    fn a_single_nan_fails_the_check_whatever_the_bound() {
+        let r = measure_bits(RANGE, &[&nan_at_one], reference::exp_one, 1000).remove(0);
+        assert!(!r.passed());
+        assert_eq!(r.nan_mismatches, 1);
+        assert_eq!(r.first_nan_mismatch, Some(1.0));
+        assert_eq!(r.over_bound, 0);
+    }
+
+    #[test]
+    fn several_kernels_are_reported_separately_and_inputs_match_the_list() {
+        let mut inputs: Vec<f32> = (0..100_000).map(|i| i as f32 * 1e-3 - 50.0).collect();
+        inputs[777] = 1.0;
+        let r = measure_inputs(
+            &inputs,
+            &[&exact, &off_by_one_sometimes, &nan_at_one],
+            reference::exp_one,
+            0,
+        );
+        assert!(r[0].passed());
+        assert_eq!(r[0].inputs, inputs.len() as u64);
+        assert!(!r[2].passed());
+        assert_eq!(r[2].nan_mismatches, 1);
+    }
+}
