@@ -262,7 +262,7 @@ fn main() {
     }
     println!("{:>12}", "NaN misses");
     for f in functions() {
-        let closures: Vec<Box<dyn Fn(&[f32], &mut [f32]) + Sync>> = kernels
+        let closures: Vec<accuracy::BoxedKernel<'_>> = kernels
             .iter()
             .map(|&k| {
                 let kernel = f.kernel;
@@ -273,7 +273,7 @@ fn main() {
                     } else {
                         kernel(&k, x, y).unwrap()
                     }
-                }) as Box<dyn Fn(&[f32], &mut [f32]) + Sync>
+                }) as accuracy::BoxedKernel<'_>
             })
             .collect();
         let refs: Vec<accuracy::SliceKernel<'_>> = closures

@@ -39,6 +39,9 @@ const BLOCK: usize = 1 << 14;
 /// A slice kernel under test: fills `y` from `x` (equal lengths).
 pub type SliceKernel<'a> = &'a (dyn Fn(&[f32], &mut [f32]) + Sync);
 
+/// An owned slice kernel, for building lists of them (borrow each as a [`SliceKernel`]).
+pub type BoxedKernel<'a> = Box<dyn Fn(&[f32], &mut [f32]) + Sync + 'a>;
+
 /// What a sweep found for one kernel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {

@@ -18,11 +18,11 @@ fn prove(name: &str, method: Method, reference: fn(f32) -> f32, bound: u32) {
         .iter()
         .map(|&b| Kernels::with_backend(b).unwrap().sequential())
         .collect();
-    let closures: Vec<Box<dyn Fn(&[f32], &mut [f32]) + Sync>> = handles
+    let closures: Vec<accuracy::BoxedKernel<'_>> = handles
         .iter()
         .map(|&k| {
             Box::new(move |x: &[f32], y: &mut [f32]| method(&k, x, y).unwrap())
-                as Box<dyn Fn(&[f32], &mut [f32]) + Sync>
+                as accuracy::BoxedKernel<'_>
         })
         .collect();
     let kernels: Vec<SliceKernel<'_>> = closures.iter().map(|c| &**c as SliceKernel<'_>).collect();

@@ -2,54 +2,64 @@
 //! `slopes[(i / inner) % slopes.len()]` (`inner == 1`: channels-last; `inner == H * W`:
 //! channels-first, NCHW).
 //!
-//! The per-element slope stream is fed to the vector loop as contiguous windows, chosen so that
-//! the loop never runs on short pieces: long runs of one slope use a splatted slope; a short
-//! period is replicated once into a stack buffer and walked as a long pattern; anything else
-//! is expanded window by window. No heap allocation.
+//! The per-element slope stream is fed to the vector loop without ever running it on short
+//! pieces:
+//! - long runs of one slope (`inner >= 32`): Leaky ReLU with the slope splatted, run by run;
+//! - a period `P = slopes.len() * inner` whose multiple `lcm(P, lanes)` fits in 64 vectors:
+//!   that many slope vectors are built once on the stack and cycled through along the slice
+//!   (the common case: a few channels, channels-last);
+//! - channels-last with many channels: the slopes slice itself is the parameter stream;
+//! - anything else: the stream is expanded window by window into a stack buffer.
+//!
+//! No heap allocation.
 
 use pulp::Simd;
 
 use super::io::Io;
 use super::{LeakyRelu, Prelu};
 
-/// Stack buffer for expanded slopes (4 KiB: stays in L1 beside the data).
-const WINDOW: usize = 1024;
 /// Runs of one slope at least this long are processed with a splatted slope.
 const MIN_RUN: usize = 32;
+/// Most slope vectors built for the cyclic case (64 x 64 bytes: 4 KiB of stack on AVX-512).
+const MAX_CYCLE_VECTORS: usize = 64;
+/// Stack buffer for the expanded windows of the general case, in floats.
+const WINDOW: usize = 1024;
 
 /// Applies PReLU to `io`, whose first element has index `start` in the whole tensor.
 ///
 /// `slopes` is non-empty and `inner >= 1` (checked by the caller).
 #[inline(always)]
 pub(crate) fn prelu<S: Simd, I: Io>(simd: S, io: I, start: usize, slopes: &[f32], inner: usize) {
-    let channels = slopes.len();
-    let period = channels * inner;
+    let period = slopes.len() * inner;
+    let phase = start % period;
+    let cycle = lcm(period, S::F32_LANES);
     if inner >= MIN_RUN {
-        runs_of_constant_slope(simd, io, start % period, slopes, inner);
-    } else if inner == 1 && channels >= MIN_RUN {
-        walk_pattern(simd, io, start, slopes);
-    } else if period <= WINDOW / 2 {
-        // Replicate the period as often as fits: the pattern walked is >= WINDOW / 2 long.
-        let mut buf = [0.0_f32; WINDOW];
-        let len = (WINDOW / period) * period;
-        expand(&mut buf[..period], 0, slopes, inner);
-        for k in 1..WINDOW / period {
-            buf.copy_within(..period, k * period);
+        runs_of_constant_slope(simd, io, phase, slopes, inner);
+    } else if cycle <= MAX_CYCLE_VECTORS * S::F32_LANES {
+        let mut vectors = [simd.splat_f32s(0.0); MAX_CYCLE_VECTORS];
+        let vectors = &mut vectors[..cycle / S::F32_LANES];
+        let floats: &mut [f32] = pulp::bytemuck::cast_slice_mut(vectors);
+        expand(&mut floats[..period], phase, slopes, inner);
+        let mut filled = period;
+        while filled < cycle {
+            let n = filled.min(cycle - filled);
+            floats.copy_within(..n, filled);
+            filled += n;
         }
-        walk_pattern(simd, io, start, &buf[..len]);
+        io.map_cyclic(simd, Prelu, vectors);
+    } else if inner == 1 {
+        walk_pattern(simd, io, phase, slopes);
     } else {
-        expanded_windows(simd, io, start % period, slopes, inner);
+        expanded_windows(simd, io, phase, slopes, inner);
     }
 }
 
-/// Walks a pattern that repeats with period `pattern.len()`, starting at phase `start`.
+/// Walks the parameter stream `pattern`, repeated, starting at position `phase` of it.
 #[inline(always)]
-fn walk_pattern<S: Simd, I: Io>(simd: S, io: I, start: usize, pattern: &[f32]) {
-    let period = pattern.len();
-    let mut phase = start % period;
+fn walk_pattern<S: Simd, I: Io>(simd: S, io: I, mut phase: usize, pattern: &[f32]) {
     let mut rest = io;
     while rest.len() > 0 {
-        let n = (period - phase).min(rest.len());
+        let n = (pattern.len() - phase).min(rest.len());
         let (head, tail) = rest.split_at(n);
         head.map_with(simd, Prelu, &pattern[phase..phase + n]);
         rest = tail;
@@ -68,10 +78,9 @@ fn runs_of_constant_slope<S: Simd, I: Io>(
 ) {
     let mut rest = io;
     while rest.len() > 0 {
-        let channel = phase / inner;
         let n = (inner - phase % inner).min(rest.len());
         let (head, tail) = rest.split_at(n);
-        head.map(simd, LeakyRelu(slopes[channel]));
+        head.map(simd, LeakyRelu(slopes[phase / inner]));
         rest = tail;
         phase = (phase + n) % (slopes.len() * inner);
     }
@@ -111,4 +120,14 @@ fn expand(out: &mut [f32], phase: usize, slopes: &[f32], inner: usize) {
         pos += n;
         p += n;
     }
+}
+
+/// Least common multiple (saturating: a huge period simply fails the size test).
+#[inline(always)]
+fn lcm(a: usize, b: usize) -> usize {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    (a / x).saturating_mul(b)
 }
