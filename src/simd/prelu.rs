@@ -108,10 +108,11 @@ fn expanded_windows<S: Simd, I: Io>(
     }
 }
 
-/// Fills `out` with the slopes of the period positions `phase..phase + out.len()`
-/// (which must not pass the end of the period).
+/// Fills `out` with the slopes of the positions `phase, phase + 1, ...` of the period,
+/// wrapping around at its end.
 #[inline(always)]
 fn expand(out: &mut [f32], phase: usize, slopes: &[f32], inner: usize) {
+    let period = slopes.len() * inner;
     let mut pos = 0;
     let mut p = phase;
     while pos < out.len() {
@@ -119,6 +120,9 @@ fn expand(out: &mut [f32], phase: usize, slopes: &[f32], inner: usize) {
         out[pos..pos + n].fill(slopes[p / inner]);
         pos += n;
         p += n;
+        if p == period {
+            p = 0;
+        }
     }
 }
 
