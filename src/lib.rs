@@ -53,6 +53,7 @@ mod kernels;
 mod parallel;
 pub mod reference;
 mod simd;
+mod softmax;
 pub mod ulp;
 
 pub use backend::Backend;
@@ -170,4 +171,41 @@ pub fn prelu_channels_first_inplace(
     inner: usize,
 ) -> Result<(), Error> {
     Kernels::global().prelu_channels_first_inplace(x, slopes, inner)
+}
+
+/// Softmax over the rows of a row-major matrix with `cols` columns (`x.len() / cols` rows):
+/// `y[i] = exp(x[i] - max) / sum_j exp(x[j] - max)` within each row. See [`Kernels::softmax`]
+/// for the accuracy (4 ULP), the special rows and the errors.
+///
+/// ```
+/// // Two rows of three columns.
+/// let x = [1.0_f32, 2.0, 3.0, f32::MAX, f32::MAX, 0.0];
+/// let mut y = [0.0; 6];
+/// simd_activations::softmax(&x, &mut y, 3)?;
+/// assert!((y[..3].iter().sum::<f32>() - 1.0).abs() < 1e-6);
+/// assert_eq!(y[3..], [0.5, 0.5, 0.0]); // no overflow
+///
+/// // Errors leave the output untouched.
+/// assert!(simd_activations::softmax(&x, &mut y, 4).is_err());
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
+    Kernels::global().softmax(x, y, cols)
+}
+
+/// In-place [`softmax`].
+pub fn softmax_inplace(x: &mut [f32], cols: usize) -> Result<(), Error> {
+    Kernels::global().softmax_inplace(x, cols)
+}
+
+/// Log-softmax over the rows of a row-major matrix with `cols` columns:
+/// `y[i] = (x[i] - max) - log(sum_j exp(x[j] - max))` within each row. See
+/// [`Kernels::log_softmax`].
+pub fn log_softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
+    Kernels::global().log_softmax(x, y, cols)
+}
+
+/// In-place [`log_softmax`].
+pub fn log_softmax_inplace(x: &mut [f32], cols: usize) -> Result<(), Error> {
+    Kernels::global().log_softmax_inplace(x, cols)
 }

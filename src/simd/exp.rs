@@ -45,7 +45,29 @@ pub(crate) fn exp_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     // r = x - n ln2, |r| <= ln2/2 (plus a hair on the scalar backend).
     let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
     let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
+    exp_finish(simd, t, r)
+}
 
+/// `exp(x + lo)` for every lane, where `lo` is a small correction (at most an ULP or so of `x`)
+/// carried below `x`'s precision, such as the rounding error of a subtraction `x = a - b`
+/// (`lo = (a - b) - x` exactly). The correction enters the reduced argument after the exact
+/// Cody-Waite step, so the result is as accurate as `exp` of the unrounded `x + lo`.
+/// Same validity range as [`exp_unguarded`] (judged on `x`).
+#[inline(always)]
+pub(crate) fn exp_unguarded_lo<S: Simd>(simd: S, x: S::f32s, lo: S::f32s) -> S::f32s {
+    let magic = simd.splat_f32s(MAGIC_BIAS);
+    let t = simd.mul_add_e_f32s(x, simd.splat_f32s(LOG2E), magic);
+    let n = simd.sub_f32s(t, magic);
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
+    let r = simd.add_f32s(r, lo);
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
+    exp_finish(simd, t, r)
+}
+
+/// The polynomial and the `2^n` reconstruction shared by [`exp_unguarded`] and
+/// [`exp_unguarded_lo`]: `t` is `round(x * log2 e) + MAGIC_BIAS`, `r` the reduced argument.
+#[inline(always)]
+fn exp_finish<S: Simd>(simd: S, t: S::f32s, r: S::f32s) -> S::f32s {
     // p = exp(r) = 1 + r + r^2 * q(r)
     let q = simd.mul_add_e_f32s(simd.splat_f32s(C7), r, simd.splat_f32s(C6));
     let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C5));

@@ -1,0 +1,391 @@
+//! The SIMD passes of softmax and log-softmax over one row (or a piece of one row).
+//!
+//! A row is processed in three passes: [`row_max`]; the fused exp pass ([`ExpPass`]), which
+//! computes `e = exp(x - max)` (storing it for softmax) and its sum; and a final elementwise
+//! pass ([`Scale`] or [`LogSub`], applied through [`Io::map`](super::io::Io::map)).
+//!
+//! # Determinism
+//! The sum does not depend on the lane width nor on the number of threads:
+//! - a row is cut into chunks of [`CHUNK`] elements; within a chunk, element `i` goes to
+//!   logical lane `i % 16` (16 lanes whatever the register width: one AVX-512 register, two
+//!   AVX2 registers, 16 scalars), each lane a Kahan accumulator; the 16 lanes are reduced in
+//!   `f64` in a fixed pairwise order;
+//! - the chunk sums are combined in `f64` along a fixed binary tree over the chunk indices
+//!   ([`tree_split`]), which the threaded driver follows when it splits a long row.
+//!
+//! # Accuracy
+//! `x - max` is formed with an error-free transformation (TwoSum): `d = fl(x - max)` and its
+//! exact rounding error `lo` both enter `exp` ([`exp_unguarded_lo`]), so `exp` sees `x - max`
+//! to far better than `f32` precision. For log-softmax the elements equal to the maximum
+//! (whose `e` is exactly 1) are counted apart from the sum `T` of the others, so that
+//! `log(count + T)` keeps full relative accuracy when `T` is tiny (`ln_1p(T)`).
+
+use pulp::Simd;
+
+use super::Unary;
+use super::exp::{EXP_MIN_NONZERO_INPUT, exp_unguarded_lo};
+use super::io::{InPlace, OutOfPlace};
+
+/// Elements per chunk of a row: the unit of the sum's fixed evaluation order.
+pub(crate) const CHUNK: usize = 4096;
+/// Logical accumulator lanes, whatever the register width.
+const LANES: usize = 16;
+
+/// Largest element of `x` (not empty). With a NaN in `x` the result is unspecified (NaN or a
+/// number); the callers then produce a NaN row whatever it is.
+#[inline(always)]
+pub(crate) fn row_max<S: Simd>(simd: S, x: &[f32]) -> f32 {
+    let ninf = simd.splat_f32s(f32::NEG_INFINITY);
+    let (xv, xt) = S::as_simd_f32s(x);
+    let mut acc = [ninf; 4];
+    let mut quads = xv.chunks_exact(4);
+    for q in &mut quads {
+        for j in 0..4 {
+            acc[j] = simd.max_f32s(acc[j], q[j]);
+        }
+    }
+    for (j, &v) in quads.remainder().iter().enumerate() {
+        acc[j] = simd.max_f32s(acc[j], v);
+    }
+    if !xt.is_empty() {
+        let mut buf = [f32::NEG_INFINITY; LANES];
+        buf[..xt.len()].copy_from_slice(xt);
+        let (bv, _) = S::as_simd_f32s(&buf);
+        acc[0] = simd.max_f32s(acc[0], bv[0]);
+    }
+    let a = simd.max_f32s(simd.max_f32s(acc[0], acc[1]), simd.max_f32s(acc[2], acc[3]));
+    simd.reduce_max_f32s(a)
+}
+
+/// A chunk's (or a range of chunks') contribution to a row's sum: `sum` of the `e` that are
+/// not counted in `ones`, and `ones`, the number of elements equal to the row's maximum
+/// (log-softmax; softmax puts everything in `sum`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Partial {
+    pub(crate) sum: f64,
+    pub(crate) ones: u64,
+}
+
+impl Partial {
+    pub(crate) const ZERO: Partial = Partial { sum: 0.0, ones: 0 };
+
+    /// `self` followed by `right`: one node of the fixed summation tree.
+    #[inline(always)]
+    pub(crate) fn join(self, right: Partial) -> Partial {
+        Partial {
+            sum: self.sum + right.sum,
+            ones: self.ones + right.ones,
+        }
+    }
+}
+
+/// Where the summation tree splits a range of `n > 1` chunks: at the largest power of two
+/// below `n`. A range's value is `value(left) + value(right)`; the threaded driver splits at
+/// the same points, so any split gives the same bits.
+#[inline(always)]
+pub(crate) fn tree_split(n: usize) -> usize {
+    debug_assert!(n > 1);
+    1 << (usize::BITS - 1 - (n - 1).leading_zeros())
+}
+
+/// Sixteen logical Kahan accumulators (`s`, compensation `c`) and, for log-softmax, counters of
+/// the elements equal to the maximum.
+struct Acc<S: Simd> {
+    s: [S::f32s; LANES],
+    c: [S::f32s; LANES],
+    ones: [S::f32s; LANES],
+}
+
+impl<S: Simd> Acc<S> {
+    /// Registers per 16 logical lanes.
+    const REGS: usize = LANES / S::F32_LANES;
+
+    #[inline(always)]
+    fn new(simd: S) -> Self {
+        let z = simd.splat_f32s(0.0);
+        Acc {
+            s: [z; LANES],
+            c: [z; LANES],
+            ones: [z; LANES],
+        }
+    }
+
+    /// `e = exp(x - m)` for register `j` of a group of 16, accumulated; returns `e`.
+    #[inline(always)]
+    fn step<const LOG: bool>(&mut self, simd: S, j: usize, x: S::f32s, m: S::f32s) -> S::f32s {
+        // TwoSum: d + lo == x - m exactly.
+        let d = simd.sub_f32s(x, m);
+        let bp = simd.sub_f32s(d, x); // -m, rounded
+        let ap = simd.sub_f32s(d, bp); // x, rounded
+        let db = simd.sub_f32s(simd.sub_f32s(simd.splat_f32s(0.0), m), bp);
+        let da = simd.sub_f32s(x, ap);
+        let lo = simd.add_f32s(da, db);
+        let e = exp_unguarded_lo(simd, d, lo);
+        // d < underflow threshold (including -inf: masked or padding lanes, x - m overflowing
+        // to -inf, where lo is NaN): exactly 0.
+        let under = simd.less_than_f32s(d, simd.splat_f32s(EXP_MIN_NONZERO_INPUT));
+        let e = simd.select_f32s(under, simd.splat_f32s(0.0), e);
+        let added = if LOG {
+            // x == m exactly (d == 0; NaN for +inf and for all -inf rows): e == 1, counted.
+            let is_max = simd.equal_f32s(d, simd.splat_f32s(0.0));
+            self.ones[j] = simd.add_f32s(
+                self.ones[j],
+                simd.select_f32s(is_max, simd.splat_f32s(1.0), simd.splat_f32s(0.0)),
+            );
+            simd.select_f32s(is_max, simd.splat_f32s(0.0), e)
+        } else {
+            e
+        };
+        // Kahan.
+        let y = simd.sub_f32s(added, self.c[j]);
+        let t = simd.add_f32s(self.s[j], y);
+        self.c[j] = simd.sub_f32s(simd.sub_f32s(t, self.s[j]), y);
+        self.s[j] = t;
+        e
+    }
+
+    /// The 16 lanes reduced in `f64`, in a fixed pairwise order.
+    #[inline(always)]
+    fn finish(&self) -> Partial {
+        let mut s = [0.0_f32; LANES];
+        let mut c = [0.0_f32; LANES];
+        let mut k = [0.0_f32; LANES];
+        {
+            let (sv, _) = S::as_mut_simd_f32s(&mut s);
+            let (cv, _) = S::as_mut_simd_f32s(&mut c);
+            let (kv, _) = S::as_mut_simd_f32s(&mut k);
+            for j in 0..Self::REGS {
+                sv[j] = self.s[j];
+                cv[j] = self.c[j];
+                kv[j] = self.ones[j];
+            }
+        }
+        let mut v = [0.0_f64; LANES];
+        for i in 0..LANES {
+            v[i] = f64::from(s[i]) - f64::from(c[i]);
+        }
+        let mut w = LANES / 2;
+        while w > 0 {
+            for i in 0..w {
+                v[i] += v[i + w];
+            }
+            w /= 2;
+        }
+        let ones = k.iter().map(|&n| n as u64).sum();
+        Partial { sum: v[0], ones }
+    }
+}
+
+/// The fused exp pass over a piece of a row that starts at a chunk boundary: `e = exp(x - m)`
+/// (stored unless the pass is read-only) and the sum of the chunks' partials along the fixed
+/// tree. `LOG` counts the elements equal to `m` apart (see [`Partial`]).
+pub(crate) trait ExpPass: Sized + Send {
+    /// Elements.
+    fn len(&self) -> usize;
+    /// As `slice::split_at`.
+    fn split_at(self, mid: usize) -> (Self, Self);
+    /// One chunk (`len() <= CHUNK`): its partial.
+    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial;
+
+    /// Every chunk of the piece, combined along the fixed tree (evaluated left to right with
+    /// a stack of complete power-of-two subtrees).
+    #[inline(always)]
+    fn chunks<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+        // stack[i] covers 2^level[i] chunks; levels strictly decrease upwards.
+        let mut stack = [(Partial::ZERO, 0_u32); usize::BITS as usize + 1];
+        let mut depth = 0;
+        let mut rest = self;
+        while rest.len() > 0 {
+            let n = rest.len().min(CHUNK);
+            let (head, tail) = rest.split_at(n);
+            rest = tail;
+            let mut value = head.chunk::<S, LOG>(simd, m);
+            let mut level = 0;
+            while depth > 0 && stack[depth - 1].1 == level {
+                depth -= 1;
+                value = stack[depth].0.join(value);
+                level += 1;
+            }
+            stack[depth] = (value, level);
+            depth += 1;
+        }
+        // Incomplete subtrees, from the smallest (rightmost) up: left.join(right).
+        let mut value = if depth > 0 {
+            stack[depth - 1].0
+        } else {
+            Partial::ZERO
+        };
+        for i in (0..depth.saturating_sub(1)).rev() {
+            value = stack[i].0.join(value);
+        }
+        value
+    }
+}
+
+/// Read only (log-softmax keeps `x` for its last pass).
+pub(crate) struct ReadOnly<'a>(pub(crate) &'a [f32]);
+
+impl ExpPass for ReadOnly<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline(always)]
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (a, b) = self.0.split_at(mid);
+        (ReadOnly(a), ReadOnly(b))
+    }
+
+    #[inline(always)]
+    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+        let mv = simd.splat_f32s(m);
+        let mut acc = Acc::<S>::new(simd);
+        let regs = Acc::<S>::REGS;
+        let full = self.0.len() / LANES * LANES;
+        let (xv, _) = S::as_simd_f32s(&self.0[..full]);
+        for g in xv.chunks_exact(regs) {
+            for j in 0..regs {
+                acc.step::<LOG>(simd, j, g[j], mv);
+            }
+        }
+        let xt = &self.0[full..];
+        if !xt.is_empty() {
+            let mut buf = [f32::NEG_INFINITY; LANES];
+            buf[..xt.len()].copy_from_slice(xt);
+            let (bv, _) = S::as_simd_f32s(&buf);
+            for j in 0..regs {
+                acc.step::<LOG>(simd, j, bv[j], mv);
+            }
+        }
+        acc.finish()
+    }
+}
+
+impl ExpPass for OutOfPlace<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    #[inline(always)]
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        crate::simd::io::Io::split_at(self, mid)
+    }
+
+    #[inline(always)]
+    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+        debug_assert_eq!(self.x.len(), self.y.len());
+        let mv = simd.splat_f32s(m);
+        let mut acc = Acc::<S>::new(simd);
+        let regs = Acc::<S>::REGS;
+        let full = self.x.len() / LANES * LANES;
+        let (xh, xt) = self.x.split_at(full);
+        let (yh, yt) = self.y.split_at_mut(full);
+        let (xv, _) = S::as_simd_f32s(xh);
+        let (yv, _) = S::as_mut_simd_f32s(yh);
+        for (g, o) in xv.chunks_exact(regs).zip(yv.chunks_exact_mut(regs)) {
+            for j in 0..regs {
+                o[j] = acc.step::<LOG>(simd, j, g[j], mv);
+            }
+        }
+        if !xt.is_empty() {
+            let mut buf = [f32::NEG_INFINITY; LANES];
+            buf[..xt.len()].copy_from_slice(xt);
+            {
+                let (bv, _) = S::as_mut_simd_f32s(&mut buf);
+                for j in 0..regs {
+                    bv[j] = acc.step::<LOG>(simd, j, bv[j], mv);
+                }
+            }
+            yt.copy_from_slice(&buf[..yt.len()]);
+        }
+        acc.finish()
+    }
+}
+
+impl ExpPass for InPlace<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline(always)]
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        crate::simd::io::Io::split_at(self, mid)
+    }
+
+    #[inline(always)]
+    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+        let mv = simd.splat_f32s(m);
+        let mut acc = Acc::<S>::new(simd);
+        let regs = Acc::<S>::REGS;
+        let full = self.0.len() / LANES * LANES;
+        let (h, t) = self.0.split_at_mut(full);
+        let (v, _) = S::as_mut_simd_f32s(h);
+        for g in v.chunks_exact_mut(regs) {
+            for j in 0..regs {
+                g[j] = acc.step::<LOG>(simd, j, g[j], mv);
+            }
+        }
+        if !t.is_empty() {
+            let mut buf = [f32::NEG_INFINITY; LANES];
+            buf[..t.len()].copy_from_slice(t);
+            {
+                let (bv, _) = S::as_mut_simd_f32s(&mut buf);
+                for j in 0..regs {
+                    bv[j] = acc.step::<LOG>(simd, j, bv[j], mv);
+                }
+            }
+            let n = t.len();
+            t.copy_from_slice(&buf[..n]);
+        }
+        acc.finish()
+    }
+}
+
+/// Softmax's last pass: `y = e * (1 / sum)`, with `1 / sum` as the unevaluated pair
+/// `hi + lo` so that the product is within about half an ULP of `e / sum`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scale {
+    pub(crate) hi: f32,
+    pub(crate) lo: f32,
+}
+
+impl Scale {
+    /// The scale `1 / sum` (`sum >= 1`, finite).
+    #[inline(always)]
+    pub(crate) fn reciprocal_of(sum: f64) -> Scale {
+        let inv = 1.0 / sum;
+        let hi = inv as f32;
+        Scale {
+            hi,
+            lo: (inv - f64::from(hi)) as f32,
+        }
+    }
+}
+
+impl Unary for Scale {
+    const PARALLEL_MIN_LEN: usize = super::LINEAR_PARALLEL_MIN_LEN;
+    #[inline(always)]
+    fn apply<S: Simd>(self, simd: S, e: S::f32s) -> S::f32s {
+        let lo = simd.mul_f32s(e, simd.splat_f32s(self.lo));
+        simd.mul_add_e_f32s(e, simd.splat_f32s(self.hi), lo)
+    }
+}
+
+/// Log-softmax's last pass: `y = (x - max) - log(sum)`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LogSub {
+    pub(crate) max: f32,
+    pub(crate) log_sum: f32,
+}
+
+impl Unary for LogSub {
+    const PARALLEL_MIN_LEN: usize = super::LINEAR_PARALLEL_MIN_LEN;
+    #[inline(always)]
+    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
+        let d = simd.sub_f32s(x, simd.splat_f32s(self.max));
+        simd.sub_f32s(d, simd.splat_f32s(self.log_sum))
+    }
+}
