@@ -9,6 +9,7 @@
 use pulp::{Simd, WithSimd};
 
 use crate::parallel::{Threading, for_each_piece};
+use crate::simd::Unary;
 use crate::simd::io::{InPlace, Io, OutOfPlace};
 use crate::simd::softmax::{CHUNK, ExpPass, LogSub, Partial, ReadOnly, Scale, row_max, tree_split};
 
@@ -35,6 +36,8 @@ pub(crate) trait RowIo: Io {
     fn output(&mut self) -> &mut [f32];
     /// The storing exp pass (softmax): reads the input, writes `e` to the output.
     fn stored(&mut self) -> impl ExpPass + '_;
+    /// An elementwise pass from the input to the output.
+    fn map_last<S: Simd, F: Unary>(&mut self, simd: S, f: F);
 }
 
 impl RowIo for OutOfPlace<'_> {
@@ -53,6 +56,14 @@ impl RowIo for OutOfPlace<'_> {
             y: &mut *self.y,
         }
     }
+    #[inline(always)]
+    fn map_last<S: Simd, F: Unary>(&mut self, simd: S, f: F) {
+        OutOfPlace {
+            x: self.x,
+            y: &mut *self.y,
+        }
+        .map(simd, f);
+    }
 }
 
 impl RowIo for InPlace<'_> {
@@ -67,6 +78,10 @@ impl RowIo for InPlace<'_> {
     #[inline(always)]
     fn stored(&mut self) -> impl ExpPass + '_ {
         InPlace(&mut *self.0)
+    }
+    #[inline(always)]
+    fn map_last<S: Simd, F: Unary>(&mut self, simd: S, f: F) {
+        InPlace(&mut *self.0).map(simd, f);
     }
 }
 
@@ -90,29 +105,60 @@ fn log_of_sum(p: Partial) -> Option<f32> {
 
 /// One row, all three passes, on the calling thread.
 #[inline(always)]
-fn row<S: Simd, I: RowIo>(simd: S, mut io: I, kind: Kind) {
-    let m = row_max(simd, io.input());
-    if !m.is_finite() {
-        io.output().fill(f32::NAN);
-        return;
+fn row<S: Simd, I: RowIo>(simd: S, io: I, kind: Kind) {
+    batch(simd, &mut [io], kind);
+}
+
+/// Rows processed side by side, each pass for every row before the next pass: the rows'
+/// dependency chains (max, sum, `1 / sum`) are independent, so the CPU overlaps them. This
+/// matters for short rows, whose time is otherwise dominated by those chains' latency.
+#[inline(always)]
+fn batch<S: Simd, I: RowIo, const B: usize>(simd: S, rows: &mut [I; B], kind: Kind) {
+    let mut max = [0.0_f32; B];
+    for b in 0..B {
+        max[b] = row_max(simd, rows[b].input());
     }
+    let mut partial = [Partial::ZERO; B];
     match kind {
         Kind::Softmax => {
-            let p = io.stored().chunks::<S, false>(simd, m);
-            match softmax_scale(p) {
-                Some(scale) => InPlace(io.output()).map(simd, scale),
-                None => io.output().fill(f32::NAN),
+            for b in 0..B {
+                if max[b].is_finite() {
+                    partial[b] = rows[b].stored().chunks::<S, false>(simd, max[b]);
+                }
+            }
+            for b in 0..B {
+                match softmax_scale(partial[b]).filter(|_| max[b].is_finite()) {
+                    Some(scale) => InPlace(rows[b].output()).map(simd, scale),
+                    None => rows[b].output().fill(f32::NAN),
+                }
             }
         }
         Kind::LogSoftmax => {
-            let p = ReadOnly(io.input()).chunks::<S, true>(simd, m);
-            match log_of_sum(p) {
-                Some(log_sum) => io.map(simd, LogSub { max: m, log_sum }),
-                None => io.output().fill(f32::NAN),
+            for b in 0..B {
+                if max[b].is_finite() {
+                    partial[b] = ReadOnly(rows[b].input()).chunks::<S, true>(simd, max[b]);
+                }
+            }
+            for b in 0..B {
+                match log_of_sum(partial[b]).filter(|_| max[b].is_finite()) {
+                    Some(log_sum) => rows[b].map_last(
+                        simd,
+                        LogSub {
+                            max: max[b],
+                            log_sum,
+                        },
+                    ),
+                    None => rows[b].output().fill(f32::NAN),
+                }
             }
         }
     }
 }
+
+/// Rows up to this length are processed [`BATCH`] at a time.
+const BATCH_MAX_COLS: usize = 256;
+/// Rows per batch.
+const BATCH: usize = 4;
 
 /// One dispatch over consecutive rows.
 struct Rows<I> {
@@ -125,9 +171,20 @@ impl<I: RowIo> WithSimd for Rows<I> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
+        let cols = self.cols;
         let mut rest = self.io;
+        if cols <= BATCH_MAX_COLS {
+            while Io::len(&rest) >= BATCH * cols {
+                let (r0, tail) = Io::split_at(rest, cols);
+                let (r1, tail) = Io::split_at(tail, cols);
+                let (r2, tail) = Io::split_at(tail, cols);
+                let (r3, tail) = Io::split_at(tail, cols);
+                batch(simd, &mut [r0, r1, r2, r3], self.kind);
+                rest = tail;
+            }
+        }
         while Io::len(&rest) > 0 {
-            let (head, tail) = Io::split_at(rest, self.cols);
+            let (head, tail) = Io::split_at(rest, cols);
             row(simd, head, self.kind);
             rest = tail;
         }

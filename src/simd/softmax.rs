@@ -15,7 +15,7 @@
 //!
 //! # Accuracy
 //! `x - max` is formed with an error-free transformation (TwoSum): `d = fl(x - max)` and its
-//! exact rounding error `lo` both enter `exp` ([`exp_unguarded_lo`]), so `exp` sees `x - max`
+//! exact rounding error `lo` both enter `exp` ([`exp_nonpositive_lo`]), so `exp` sees `x - max`
 //! to far better than `f32` precision. For log-softmax the elements equal to the maximum
 //! (whose `e` is exactly 1) are counted apart from the sum `T` of the others, so that
 //! `log(count + T)` keeps full relative accuracy when `T` is tiny (`ln_1p(T)`).
@@ -23,7 +23,7 @@
 use pulp::Simd;
 
 use super::Unary;
-use super::exp::{EXP_MIN_NONZERO_INPUT, exp_unguarded_lo};
+use super::exp::{EXP_MIN_NONZERO_INPUT, exp_nonpositive_lo};
 use super::io::{InPlace, OutOfPlace};
 
 /// Elements per chunk of a row: the unit of the sum's fixed evaluation order.
@@ -120,7 +120,7 @@ impl<S: Simd> Acc<S> {
         let db = simd.sub_f32s(simd.sub_f32s(simd.splat_f32s(0.0), m), bp);
         let da = simd.sub_f32s(x, ap);
         let lo = simd.add_f32s(da, db);
-        let e = exp_unguarded_lo(simd, d, lo);
+        let e = exp_nonpositive_lo(simd, d, lo);
         // d < underflow threshold (including -inf: masked or padding lanes, x - m overflowing
         // to -inf, where lo is NaN): exactly 0.
         let under = simd.less_than_f32s(d, simd.splat_f32s(EXP_MIN_NONZERO_INPUT));
@@ -144,35 +144,48 @@ impl<S: Simd> Acc<S> {
         e
     }
 
-    /// The 16 lanes reduced in `f64`, in a fixed pairwise order.
+    /// The 16 lanes reduced to one `f64`, exactly apart from the tiny low parts:
+    /// each lane's `s` is split (Rump's ExtractScalar) into `hi`, a multiple of `ulp(sigma)`
+    /// with `sigma >= 16 * max(s)` a power of two, so that any sum of the `hi` is exact, and
+    /// `lo = s - hi` (exact). `sum(hi)` is therefore the same whatever the order; the low parts
+    /// and Kahan compensations (below `2^-23 * sigma` each) are added in `f32` in the order of
+    /// `reduce_sum_f32s` (lane `i` with `i + 8`, then `i + 4`, `i + 2`, `i + 1`), which the AVX2
+    /// path reproduces by first adding its two registers.
     #[inline(always)]
-    fn finish(&self) -> Partial {
-        let mut s = [0.0_f32; LANES];
-        let mut c = [0.0_f32; LANES];
-        let mut k = [0.0_f32; LANES];
-        {
-            let (sv, _) = S::as_mut_simd_f32s(&mut s);
-            let (cv, _) = S::as_mut_simd_f32s(&mut c);
-            let (kv, _) = S::as_mut_simd_f32s(&mut k);
-            for j in 0..Self::REGS {
-                sv[j] = self.s[j];
-                cv[j] = self.c[j];
-                kv[j] = self.ones[j];
+    fn finish<const LOG: bool>(&self, simd: S) -> Partial {
+        let mut top = self.s[0];
+        for j in 1..Self::REGS {
+            top = simd.max_f32s(top, self.s[j]);
+        }
+        let top = simd.reduce_max_f32s(top);
+        // sigma = 2^(e + 5) > 16 * top, e the exponent of top (top <= CHUNK: no overflow).
+        let sigma = f32::from_bits(((top.to_bits() >> 23) + 5) << 23);
+        let sigma_v = simd.splat_f32s(sigma);
+        let mut hi = simd.splat_f32s(0.0);
+        let mut low = simd.splat_f32s(0.0);
+        for j in 0..Self::REGS {
+            let h = simd.sub_f32s(simd.add_f32s(sigma_v, self.s[j]), sigma_v);
+            let l = simd.sub_f32s(simd.sub_f32s(self.s[j], h), self.c[j]);
+            if j == 0 {
+                hi = h;
+                low = l;
+            } else {
+                hi = simd.add_f32s(hi, h);
+                low = simd.add_f32s(low, l);
             }
         }
-        let mut v = [0.0_f64; LANES];
-        for i in 0..LANES {
-            v[i] = f64::from(s[i]) - f64::from(c[i]);
-        }
-        let mut w = LANES / 2;
-        while w > 0 {
-            for i in 0..w {
-                v[i] += v[i + w];
+        let sum = f64::from(simd.reduce_sum_f32s(hi)) + f64::from(simd.reduce_sum_f32s(low));
+        let ones = if LOG {
+            let mut k = self.ones[0];
+            for j in 1..Self::REGS {
+                k = simd.add_f32s(k, self.ones[j]);
             }
-            w /= 2;
-        }
-        let ones = k.iter().map(|&n| n as u64).sum();
-        Partial { sum: v[0], ones }
+            // Counts of at most CHUNK: exact in f32 whatever the order.
+            simd.reduce_sum_f32s(k) as u64
+        } else {
+            0
+        };
+        Partial { sum, ones }
     }
 }
 
@@ -191,6 +204,9 @@ pub(crate) trait ExpPass: Sized + Send {
     /// a stack of complete power-of-two subtrees).
     #[inline(always)]
     fn chunks<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+        if self.len() <= CHUNK {
+            return self.chunk::<S, LOG>(simd, m);
+        }
         // stack[i] covers 2^level[i] chunks; levels strictly decrease upwards.
         let mut stack = [(Partial::ZERO, 0_u32); usize::BITS as usize + 1];
         let mut depth = 0;
@@ -258,7 +274,7 @@ impl ExpPass for ReadOnly<'_> {
                 acc.step::<LOG>(simd, j, bv[j], mv);
             }
         }
-        acc.finish()
+        acc.finish::<LOG>(simd)
     }
 }
 
@@ -300,7 +316,7 @@ impl ExpPass for OutOfPlace<'_> {
             }
             yt.copy_from_slice(&buf[..yt.len()]);
         }
-        acc.finish()
+        acc.finish::<LOG>(simd)
     }
 }
 
@@ -340,7 +356,7 @@ impl ExpPass for InPlace<'_> {
             let n = t.len();
             t.copy_from_slice(&buf[..n]);
         }
-        acc.finish()
+        acc.finish::<LOG>(simd)
     }
 }
 
