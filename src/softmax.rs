@@ -11,7 +11,10 @@ use pulp::{Simd, WithSimd};
 use crate::parallel::{Threading, for_each_piece};
 use crate::simd::Unary;
 use crate::simd::io::{InPlace, Io, OutOfPlace};
-use crate::simd::softmax::{CHUNK, ExpPass, LogSub, Partial, ReadOnly, Scale, row_max, tree_split};
+use crate::simd::softmax::{
+    Acc, CHUNK, ExpPass, LogSub, Partial, ReadOnly, SOFTMAX_SIGMA, Scale, reduce_folded, row_max,
+    tree_split,
+};
 
 /// Elements (`rows * cols`) from which the automatic policy uses threads: as the other
 /// transcendental kernels (the exp pass dominates).
@@ -106,14 +109,19 @@ fn log_of_sum(p: Partial) -> Option<f32> {
 /// One row, all three passes, on the calling thread.
 #[inline(always)]
 fn row<S: Simd, I: RowIo>(simd: S, io: I, kind: Kind) {
-    batch(simd, &mut [io], kind);
+    batch::<S, I, 1, false>(simd, &mut [io], kind);
 }
 
-/// Rows processed side by side, each pass for every row before the next pass: the rows'
+/// Rows processed side by side, each step for every row before the next step: the rows'
 /// dependency chains (max, sum, `1 / sum`) are independent, so the CPU overlaps them. This
 /// matters for short rows, whose time is otherwise dominated by those chains' latency.
+/// `SHORT`: every row is a single chunk.
 #[inline(always)]
-fn batch<S: Simd, I: RowIo, const B: usize>(simd: S, rows: &mut [I; B], kind: Kind) {
+fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
+    simd: S,
+    rows: &mut [I; B],
+    kind: Kind,
+) {
     let mut max = [0.0_f32; B];
     for b in 0..B {
         max[b] = row_max(simd, rows[b].input());
@@ -121,13 +129,33 @@ fn batch<S: Simd, I: RowIo, const B: usize>(simd: S, rows: &mut [I; B], kind: Ki
     let mut partial = [Partial::ZERO; B];
     match kind {
         Kind::Softmax => {
-            for b in 0..B {
-                if max[b].is_finite() {
-                    partial[b] = rows[b].stored().chunks::<S, false>(simd, max[b]);
+            if SHORT {
+                // The chunks' folded sums first, their (long-latency) reductions after.
+                let mut folded = [Acc::new(simd).fold(simd, SOFTMAX_SIGMA); B];
+                for b in 0..B {
+                    if max[b].is_finite() {
+                        folded[b] = rows[b]
+                            .stored()
+                            .accumulate::<S, false>(simd, max[b])
+                            .fold(simd, SOFTMAX_SIGMA);
+                    }
+                }
+                for b in 0..B {
+                    partial[b].sum = reduce_folded(simd, folded[b]);
+                }
+            } else {
+                for b in 0..B {
+                    if max[b].is_finite() {
+                        partial[b] = rows[b].stored().chunks::<S, false>(simd, max[b]);
+                    }
                 }
             }
+            let mut scale = [None; B];
             for b in 0..B {
-                match softmax_scale(partial[b]).filter(|_| max[b].is_finite()) {
+                scale[b] = softmax_scale(partial[b]).filter(|_| max[b].is_finite());
+            }
+            for b in 0..B {
+                match scale[b] {
                     Some(scale) => InPlace(rows[b].output()).map(simd, scale),
                     None => rows[b].output().fill(f32::NAN),
                 }
@@ -179,7 +207,7 @@ impl<I: RowIo> WithSimd for Rows<I> {
                 let (r1, tail) = Io::split_at(tail, cols);
                 let (r2, tail) = Io::split_at(tail, cols);
                 let (r3, tail) = Io::split_at(tail, cols);
-                batch(simd, &mut [r0, r1, r2, r3], self.kind);
+                batch::<S, I, BATCH, true>(simd, &mut [r0, r1, r2, r3], self.kind);
                 rest = tail;
             }
         }

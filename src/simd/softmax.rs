@@ -90,7 +90,8 @@ pub(crate) fn tree_split(n: usize) -> usize {
 
 /// Sixteen logical Kahan accumulators (`s`, compensation `c`) and, for log-softmax, counters of
 /// the elements equal to the maximum.
-struct Acc<S: Simd> {
+#[derive(Clone, Copy)]
+pub(crate) struct Acc<S: Simd> {
     s: [S::f32s; LANES],
     c: [S::f32s; LANES],
     ones: [S::f32s; LANES],
@@ -101,7 +102,7 @@ impl<S: Simd> Acc<S> {
     const REGS: usize = LANES / S::F32_LANES;
 
     #[inline(always)]
-    fn new(simd: S) -> Self {
+    pub(crate) fn new(simd: S) -> Self {
         let z = simd.splat_f32s(0.0);
         Acc {
             s: [z; LANES],
@@ -144,37 +145,33 @@ impl<S: Simd> Acc<S> {
         e
     }
 
-    /// The 16 lanes reduced to one `f64`, exactly apart from the tiny low parts:
-    /// each lane's `s` is split (Rump's ExtractScalar) into `hi`, a multiple of `ulp(sigma)`
-    /// with `sigma >= 16 * max(s)` a power of two, so that any sum of the `hi` is exact, and
-    /// `lo = s - hi` (exact). `sum(hi)` is therefore the same whatever the order; the low parts
-    /// and Kahan compensations (below `2^-23 * sigma` each) are added in `f32` in the order of
+    /// The 16 lanes reduced to one `f64`, exactly apart from tiny low parts: each lane's `s`
+    /// is split (Rump's ExtractScalar) into `hi`, a multiple of `ulp(sigma)` with `sigma` a
+    /// power of two at least 16 times every lane, so that any sum of the `hi` is exact, and
+    /// `lo = s - hi` (exact). The sum of the `hi` is therefore the same whatever the order;
+    /// the low parts and the Kahan compensations are added in `f32` in the order of
     /// `reduce_sum_f32s` (lane `i` with `i + 8`, then `i + 4`, `i + 2`, `i + 1`), which the AVX2
     /// path reproduces by first adding its two registers.
+    ///
+    /// Softmax uses the fixed `sigma = 2^12` (a lane holds at most `CHUNK / 16 = 256` terms of
+    /// at most 1): the low parts are below `2^-12`, their rounding errors below `2^-31`,
+    /// negligible against a row's sum, which is at least 1. Log-softmax sums only the terms
+    /// below the maximum, which can all be tiny: it takes `sigma` from the largest lane, so that
+    /// the sum keeps its relative accuracy at any magnitude.
     #[inline(always)]
-    fn finish<const LOG: bool>(&self, simd: S) -> Partial {
-        let mut top = self.s[0];
-        for j in 1..Self::REGS {
-            top = simd.max_f32s(top, self.s[j]);
-        }
-        let top = simd.reduce_max_f32s(top);
-        // sigma = 2^(e + 5) > 16 * top, e the exponent of top (top <= CHUNK: no overflow).
-        let sigma = f32::from_bits(((top.to_bits() >> 23) + 5) << 23);
-        let sigma_v = simd.splat_f32s(sigma);
-        let mut hi = simd.splat_f32s(0.0);
-        let mut low = simd.splat_f32s(0.0);
-        for j in 0..Self::REGS {
-            let h = simd.sub_f32s(simd.add_f32s(sigma_v, self.s[j]), sigma_v);
-            let l = simd.sub_f32s(simd.sub_f32s(self.s[j], h), self.c[j]);
-            if j == 0 {
-                hi = h;
-                low = l;
-            } else {
-                hi = simd.add_f32s(hi, h);
-                low = simd.add_f32s(low, l);
+    pub(crate) fn finish<const LOG: bool>(&self, simd: S) -> Partial {
+        let sigma = if LOG {
+            let mut top = self.s[0];
+            for j in 1..Self::REGS {
+                top = simd.max_f32s(top, self.s[j]);
             }
-        }
-        let sum = f64::from(simd.reduce_sum_f32s(hi)) + f64::from(simd.reduce_sum_f32s(low));
+            let top = simd.reduce_max_f32s(top);
+            // 2^(e + 5) > 16 * top, e the exponent of top (top <= 256: no overflow).
+            f32::from_bits(((top.to_bits() >> 23) + 5) << 23)
+        } else {
+            SOFTMAX_SIGMA
+        };
+        let sum = reduce_folded(simd, self.fold(simd, sigma));
         let ones = if LOG {
             let mut k = self.ones[0];
             for j in 1..Self::REGS {
@@ -187,6 +184,43 @@ impl<S: Simd> Acc<S> {
         };
         Partial { sum, ones }
     }
+
+    /// The first, register-wide step of [`Acc::finish`]: the `hi` parts and the low parts of
+    /// the registers, each added up across registers.
+    #[inline(always)]
+    pub(crate) fn fold(&self, simd: S, sigma: f32) -> Folded<S> {
+        let sigma = simd.splat_f32s(sigma);
+        let mut hi = simd.splat_f32s(0.0);
+        let mut low = simd.splat_f32s(0.0);
+        for j in 0..Self::REGS {
+            let h = simd.sub_f32s(simd.add_f32s(sigma, self.s[j]), sigma);
+            let l = simd.sub_f32s(simd.sub_f32s(self.s[j], h), self.c[j]);
+            if j == 0 {
+                hi = h;
+                low = l;
+            } else {
+                hi = simd.add_f32s(hi, h);
+                low = simd.add_f32s(low, l);
+            }
+        }
+        Folded { hi, low }
+    }
+}
+
+/// `sigma` of softmax's lane reduction (see [`Acc::finish`]).
+pub(crate) const SOFTMAX_SIGMA: f32 = 4096.0;
+
+/// A chunk's sum after [`Acc::fold`]: two registers.
+#[derive(Clone, Copy)]
+pub(crate) struct Folded<S: Simd> {
+    hi: S::f32s,
+    low: S::f32s,
+}
+
+/// The last step of [`Acc::finish`]: the sum of a folded chunk.
+#[inline(always)]
+pub(crate) fn reduce_folded<S: Simd>(simd: S, f: Folded<S>) -> f64 {
+    f64::from(simd.reduce_sum_f32s(f.hi)) + f64::from(simd.reduce_sum_f32s(f.low))
 }
 
 /// The fused exp pass over a piece of a row that starts at a chunk boundary: `e = exp(x - m)`
@@ -197,8 +231,14 @@ pub(crate) trait ExpPass: Sized + Send {
     fn len(&self) -> usize;
     /// As `slice::split_at`.
     fn split_at(self, mid: usize) -> (Self, Self);
+    /// One chunk (`len() <= CHUNK`): its accumulators, to be [`Acc::finish`]ed.
+    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S>;
+
     /// One chunk (`len() <= CHUNK`): its partial.
-    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial;
+    #[inline(always)]
+    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+        self.accumulate::<S, LOG>(simd, m).finish::<LOG>(simd)
+    }
 
     /// Every chunk of the piece, combined along the fixed tree (evaluated left to right with
     /// a stack of complete power-of-two subtrees).
@@ -254,7 +294,7 @@ impl ExpPass for ReadOnly<'_> {
     }
 
     #[inline(always)]
-    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
         let mv = simd.splat_f32s(m);
         let mut acc = Acc::<S>::new(simd);
         let regs = Acc::<S>::REGS;
@@ -274,7 +314,7 @@ impl ExpPass for ReadOnly<'_> {
                 acc.step::<LOG>(simd, j, bv[j], mv);
             }
         }
-        acc.finish::<LOG>(simd)
+        acc
     }
 }
 
@@ -290,7 +330,7 @@ impl ExpPass for OutOfPlace<'_> {
     }
 
     #[inline(always)]
-    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
         debug_assert_eq!(self.x.len(), self.y.len());
         let mv = simd.splat_f32s(m);
         let mut acc = Acc::<S>::new(simd);
@@ -316,7 +356,7 @@ impl ExpPass for OutOfPlace<'_> {
             }
             yt.copy_from_slice(&buf[..yt.len()]);
         }
-        acc.finish::<LOG>(simd)
+        acc
     }
 }
 
@@ -332,7 +372,7 @@ impl ExpPass for InPlace<'_> {
     }
 
     #[inline(always)]
-    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
         let mv = simd.splat_f32s(m);
         let mut acc = Acc::<S>::new(simd);
         let regs = Acc::<S>::REGS;
@@ -356,7 +396,7 @@ impl ExpPass for InPlace<'_> {
             let n = t.len();
             t.copy_from_slice(&buf[..n]);
         }
-        acc.finish::<LOG>(simd)
+        acc
     }
 }
 
