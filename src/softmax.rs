@@ -131,7 +131,7 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
         Kind::Softmax => {
             if SHORT {
                 // The chunks' folded sums first, their (long-latency) reductions after.
-                let mut folded = [Acc::new(simd).fold(simd, SOFTMAX_SIGMA); B];
+                let mut folded = [Acc::new::<false>(simd).fold(simd, SOFTMAX_SIGMA); B];
                 for b in 0..B {
                     if max[b].is_finite() {
                         folded[b] = rows[b]
@@ -141,7 +141,7 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
                     }
                 }
                 for b in 0..B {
-                    partial[b].sum = reduce_folded(simd, folded[b]);
+                    partial[b].sum = reduce_folded::<S, false>(simd, folded[b]);
                 }
             } else {
                 for b in 0..B {

@@ -57,6 +57,23 @@ pub(crate) fn row_max<S: Simd>(simd: S, x: &[f32]) -> f32 {
     simd.reduce_max_f32s(a)
 }
 
+/// `exp(x - m)` for `x <= m` (`m` finite), with `x - m` carried to better than `f32` precision:
+/// TwoSum gives `d = fl(x - m)` and its exact rounding error `lo`, and both enter
+/// [`exp_nonpositive_lo`]. Lanes with `d` below the underflow threshold (including `-inf`:
+/// padding, masked entries, `x - m` overflowing) give exactly 0; NaN gives NaN.
+#[inline(always)]
+pub(crate) fn exp_shifted<S: Simd>(simd: S, x: S::f32s, m: S::f32s) -> S::f32s {
+    let d = simd.sub_f32s(x, m);
+    let bp = simd.sub_f32s(d, x); // -m, rounded
+    let ap = simd.sub_f32s(d, bp); // x, rounded
+    let db = simd.sub_f32s(simd.sub_f32s(simd.splat_f32s(0.0), m), bp);
+    let da = simd.sub_f32s(x, ap);
+    let lo = simd.add_f32s(da, db);
+    let e = exp_nonpositive_lo(simd, d, lo);
+    let under = simd.less_than_f32s(d, simd.splat_f32s(EXP_MIN_NONZERO_INPUT));
+    simd.select_f32s(under, simd.splat_f32s(0.0), e)
+}
+
 /// A chunk's (or a range of chunks') contribution to a row's sum: `sum` of the `e` that are
 /// not counted in `ones`, and `ones`, the number of elements equal to the row's maximum
 /// (log-softmax; softmax puts everything in `sum`).
@@ -101,34 +118,31 @@ impl<S: Simd> Acc<S> {
     /// Registers per 16 logical lanes.
     const REGS: usize = LANES / S::F32_LANES;
 
+    /// Empty accumulators: `s` starts at [`bias`] (2 for softmax, see [`Acc::add`]).
     #[inline(always)]
-    pub(crate) fn new(simd: S) -> Self {
+    pub(crate) fn new<const LOG: bool>(simd: S) -> Self {
         let z = simd.splat_f32s(0.0);
         Acc {
-            s: [z; LANES],
+            s: [simd.splat_f32s(bias::<LOG>()); LANES],
             c: [z; LANES],
             ones: [z; LANES],
         }
     }
 
-    /// `e = exp(x - m)` for register `j` of a group of 16, accumulated; returns `e`.
+    /// Adds `e` (one register of `exp(x - m)`, `x` the matching input register) to the
+    /// accumulators of register `j`; for log-softmax the lanes where `x == m` (exactly 1) are
+    /// counted instead. Returns what was added.
     #[inline(always)]
-    fn step<const LOG: bool>(&mut self, simd: S, j: usize, x: S::f32s, m: S::f32s) -> S::f32s {
-        // TwoSum: d + lo == x - m exactly.
-        let d = simd.sub_f32s(x, m);
-        let bp = simd.sub_f32s(d, x); // -m, rounded
-        let ap = simd.sub_f32s(d, bp); // x, rounded
-        let db = simd.sub_f32s(simd.sub_f32s(simd.splat_f32s(0.0), m), bp);
-        let da = simd.sub_f32s(x, ap);
-        let lo = simd.add_f32s(da, db);
-        let e = exp_nonpositive_lo(simd, d, lo);
-        // d < underflow threshold (including -inf: masked or padding lanes, x - m overflowing
-        // to -inf, where lo is NaN): exactly 0.
-        let under = simd.less_than_f32s(d, simd.splat_f32s(EXP_MIN_NONZERO_INPUT));
-        let e = simd.select_f32s(under, simd.splat_f32s(0.0), e);
-        let added = if LOG {
-            // x == m exactly (d == 0; NaN for +inf and for all -inf rows): e == 1, counted.
-            let is_max = simd.equal_f32s(d, simd.splat_f32s(0.0));
+    fn split<const LOG: bool>(
+        &mut self,
+        simd: S,
+        j: usize,
+        x: S::f32s,
+        m: S::f32s,
+        e: S::f32s,
+    ) -> S::f32s {
+        if LOG {
+            let is_max = simd.equal_f32s(x, m);
             self.ones[j] = simd.add_f32s(
                 self.ones[j],
                 simd.select_f32s(is_max, simd.splat_f32s(1.0), simd.splat_f32s(0.0)),
@@ -136,13 +150,59 @@ impl<S: Simd> Acc<S> {
             simd.select_f32s(is_max, simd.splat_f32s(0.0), e)
         } else {
             e
+        }
+    }
+
+    /// Adds `a` (non-negative; at most 2 for softmax) to register `j` of the accumulators.
+    #[inline(always)]
+    fn add<const LOG: bool>(&mut self, simd: S, j: usize, a: S::f32s) {
+        // Compensated summation: s + a = t + err exactly, c -= err. The loop-carried chains
+        // are one addition each (Kahan's would be four).
+        let s = self.s[j];
+        let t = simd.add_f32s(s, a);
+        let err = if LOG {
+            // TwoSum: any magnitudes (the sum of the non-maximal terms can be tiny).
+            let bp = simd.sub_f32s(t, s);
+            let ap = simd.sub_f32s(t, bp);
+            let db = simd.sub_f32s(a, bp);
+            let da = simd.sub_f32s(s, ap);
+            simd.add_f32s(da, db)
+        } else {
+            // Fast2Sum, exact because the exponent of s is at least that of a: s starts at the
+            // bias 2 and a <= 2.
+            simd.sub_f32s(a, simd.sub_f32s(t, s))
         };
-        // Kahan.
-        let y = simd.sub_f32s(added, self.c[j]);
-        let t = simd.add_f32s(self.s[j], y);
-        self.c[j] = simd.sub_f32s(simd.sub_f32s(t, self.s[j]), y);
+        self.c[j] = simd.sub_f32s(self.c[j], err);
         self.s[j] = t;
-        e
+    }
+
+    /// One group of 16 (`REGS` registers): `e` stored back into `g`, accumulated.
+    #[inline(always)]
+    fn group<const LOG: bool>(&mut self, simd: S, g: &mut [S::f32s], m: S::f32s) {
+        for j in 0..Self::REGS {
+            let e = exp_shifted(simd, g[j], m);
+            let a = self.split::<LOG>(simd, j, g[j], m, e);
+            self.add::<LOG>(simd, j, a);
+            g[j] = e;
+        }
+    }
+
+    /// Two consecutive groups of 16 (`2 * REGS` registers): their terms are added pairwise
+    /// (one rounding, at most half an ULP of the pair) before the compensated accumulation,
+    /// which halves its cost.
+    #[inline(always)]
+    fn pair<const LOG: bool>(&mut self, simd: S, x: &[S::f32s], y: &mut [S::f32s], m: S::f32s) {
+        let r = Self::REGS;
+        for j in 0..r {
+            let (x0, x1) = (x[j], x[r + j]);
+            let e0 = exp_shifted(simd, x0, m);
+            let e1 = exp_shifted(simd, x1, m);
+            let a0 = self.split::<LOG>(simd, j, x0, m, e0);
+            let a1 = self.split::<LOG>(simd, j, x1, m, e1);
+            self.add::<LOG>(simd, j, simd.add_f32s(a0, a1));
+            y[j] = e0;
+            y[r + j] = e1;
+        }
     }
 
     /// The 16 lanes reduced to one `f64`, exactly apart from tiny low parts: each lane's `s`
@@ -153,8 +213,8 @@ impl<S: Simd> Acc<S> {
     /// `reduce_sum_f32s` (lane `i` with `i + 8`, then `i + 4`, `i + 2`, `i + 1`), which the AVX2
     /// path reproduces by first adding its two registers.
     ///
-    /// Softmax uses the fixed `sigma = 2^12` (a lane holds at most `CHUNK / 16 = 256` terms of
-    /// at most 1): the low parts are below `2^-12`, their rounding errors below `2^-31`,
+    /// Softmax uses the fixed `sigma = 2^12` (a lane holds its bias 2 plus at most
+    /// `CHUNK / 16 = 256` terms of at most 1): the low parts are below `2^-12`, their rounding errors below `2^-31`,
     /// negligible against a row's sum, which is at least 1. Log-softmax sums only the terms
     /// below the maximum, which can all be tiny: it takes `sigma` from the largest lane, so that
     /// the sum keeps its relative accuracy at any magnitude.
@@ -171,7 +231,7 @@ impl<S: Simd> Acc<S> {
         } else {
             SOFTMAX_SIGMA
         };
-        let sum = reduce_folded(simd, self.fold(simd, sigma));
+        let sum = reduce_folded::<S, LOG>(simd, self.fold(simd, sigma));
         let ones = if LOG {
             let mut k = self.ones[0];
             for j in 1..Self::REGS {
@@ -217,10 +277,19 @@ pub(crate) struct Folded<S: Simd> {
     low: S::f32s,
 }
 
-/// The last step of [`Acc::finish`]: the sum of a folded chunk.
+/// The starting value of every lane's `s`: 2 for softmax (so that Fast2Sum applies), 0 for
+/// log-softmax.
 #[inline(always)]
-pub(crate) fn reduce_folded<S: Simd>(simd: S, f: Folded<S>) -> f64 {
-    f64::from(simd.reduce_sum_f32s(f.hi)) + f64::from(simd.reduce_sum_f32s(f.low))
+const fn bias<const LOG: bool>() -> f32 {
+    if LOG { 0.0 } else { 2.0 }
+}
+
+/// The last step of [`Acc::finish`]: the sum of a folded chunk, the lanes' biases removed
+/// (exactly: the sum of the `hi` parts is exact and so is its difference with `16 * bias`).
+#[inline(always)]
+pub(crate) fn reduce_folded<S: Simd, const LOG: bool>(simd: S, f: Folded<S>) -> f64 {
+    let hi = f64::from(simd.reduce_sum_f32s(f.hi)) - LANES as f64 * f64::from(bias::<LOG>());
+    hi + f64::from(simd.reduce_sum_f32s(f.low))
 }
 
 /// The fused exp pass over a piece of a row that starts at a chunk boundary: `e = exp(x - m)`
@@ -295,24 +364,27 @@ impl ExpPass for ReadOnly<'_> {
 
     #[inline(always)]
     fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
+        let mut acc = Acc::<S>::new::<LOG>(simd);
         let mv = simd.splat_f32s(m);
-        let mut acc = Acc::<S>::new(simd);
         let regs = Acc::<S>::REGS;
         let full = self.0.len() / LANES * LANES;
         let (xv, _) = S::as_simd_f32s(&self.0[..full]);
-        for g in xv.chunks_exact(regs) {
-            for j in 0..regs {
-                acc.step::<LOG>(simd, j, g[j], mv);
-            }
+        let mut scratch = [simd.splat_f32s(0.0); 2 * LANES];
+        let mut pairs = xv.chunks_exact(2 * regs);
+        for g in &mut pairs {
+            acc.pair::<LOG>(simd, g, &mut scratch[..2 * regs], mv);
+        }
+        let rest = pairs.remainder();
+        if !rest.is_empty() {
+            scratch[..regs].copy_from_slice(rest);
+            acc.group::<LOG>(simd, &mut scratch[..regs], mv);
         }
         let xt = &self.0[full..];
         if !xt.is_empty() {
             let mut buf = [f32::NEG_INFINITY; LANES];
             buf[..xt.len()].copy_from_slice(xt);
-            let (bv, _) = S::as_simd_f32s(&buf);
-            for j in 0..regs {
-                acc.step::<LOG>(simd, j, bv[j], mv);
-            }
+            let (bv, _) = S::as_mut_simd_f32s(&mut buf);
+            acc.group::<LOG>(simd, bv, mv);
         }
         acc
     }
@@ -332,27 +404,30 @@ impl ExpPass for OutOfPlace<'_> {
     #[inline(always)]
     fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
         debug_assert_eq!(self.x.len(), self.y.len());
+        let mut acc = Acc::<S>::new::<LOG>(simd);
         let mv = simd.splat_f32s(m);
-        let mut acc = Acc::<S>::new(simd);
         let regs = Acc::<S>::REGS;
         let full = self.x.len() / LANES * LANES;
         let (xh, xt) = self.x.split_at(full);
         let (yh, yt) = self.y.split_at_mut(full);
         let (xv, _) = S::as_simd_f32s(xh);
         let (yv, _) = S::as_mut_simd_f32s(yh);
-        for (g, o) in xv.chunks_exact(regs).zip(yv.chunks_exact_mut(regs)) {
-            for j in 0..regs {
-                o[j] = acc.step::<LOG>(simd, j, g[j], mv);
-            }
+        let mut xp = xv.chunks_exact(2 * regs);
+        let mut yp = yv.chunks_exact_mut(2 * regs);
+        for (g, o) in (&mut xp).zip(&mut yp) {
+            acc.pair::<LOG>(simd, g, o, mv);
+        }
+        let o = yp.into_remainder();
+        if !o.is_empty() {
+            o.copy_from_slice(xp.remainder());
+            acc.group::<LOG>(simd, o, mv);
         }
         if !xt.is_empty() {
             let mut buf = [f32::NEG_INFINITY; LANES];
             buf[..xt.len()].copy_from_slice(xt);
             {
                 let (bv, _) = S::as_mut_simd_f32s(&mut buf);
-                for j in 0..regs {
-                    bv[j] = acc.step::<LOG>(simd, j, bv[j], mv);
-                }
+                acc.group::<LOG>(simd, bv, mv);
             }
             yt.copy_from_slice(&buf[..yt.len()]);
         }
@@ -373,25 +448,28 @@ impl ExpPass for InPlace<'_> {
 
     #[inline(always)]
     fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
+        let mut acc = Acc::<S>::new::<LOG>(simd);
         let mv = simd.splat_f32s(m);
-        let mut acc = Acc::<S>::new(simd);
         let regs = Acc::<S>::REGS;
         let full = self.0.len() / LANES * LANES;
         let (h, t) = self.0.split_at_mut(full);
         let (v, _) = S::as_mut_simd_f32s(h);
-        for g in v.chunks_exact_mut(regs) {
-            for j in 0..regs {
-                g[j] = acc.step::<LOG>(simd, j, g[j], mv);
-            }
+        let mut pairs = v.chunks_exact_mut(2 * regs);
+        let mut x = [simd.splat_f32s(0.0); 2 * LANES];
+        for g in &mut pairs {
+            x[..2 * regs].copy_from_slice(g);
+            acc.pair::<LOG>(simd, &x[..2 * regs], g, mv);
+        }
+        let rest = pairs.into_remainder();
+        if !rest.is_empty() {
+            acc.group::<LOG>(simd, rest, mv);
         }
         if !t.is_empty() {
             let mut buf = [f32::NEG_INFINITY; LANES];
             buf[..t.len()].copy_from_slice(t);
             {
                 let (bv, _) = S::as_mut_simd_f32s(&mut buf);
-                for j in 0..regs {
-                    bv[j] = acc.step::<LOG>(simd, j, bv[j], mv);
-                }
+                acc.group::<LOG>(simd, bv, mv);
             }
             let n = t.len();
             t.copy_from_slice(&buf[..n]);
