@@ -63,6 +63,7 @@ impl Bench {
 
 type Kernel = fn(&Kernels, &[f32], &mut [f32]) -> Result<(), Error>;
 type Plain = fn(&[f32], &mut [f32]);
+type BoxedKernel = Box<dyn Fn(&[f32], &mut [f32]) + Sync>;
 
 /// One row of the table: a function and its competitors.
 struct Function {
@@ -273,7 +274,7 @@ fn main() {
     }
     println!("{:>12}", "NaN misses");
     for f in functions() {
-        let closures: Vec<Box<dyn Fn(&[f32], &mut [f32]) + Sync>> = kernels
+        let closures: Vec<BoxedKernel> = kernels
             .iter()
             .map(|&k| {
                 let kernel = f.kernel;
@@ -284,7 +285,7 @@ fn main() {
                     } else {
                         kernel(&k, x, y).unwrap()
                     }
-                }) as Box<dyn Fn(&[f32], &mut [f32]) + Sync>
+                }) as BoxedKernel
             })
             .collect();
         let refs: Vec<accuracy::SliceKernel<'_>> = closures
@@ -306,17 +307,14 @@ fn main() {
 }
 
 type RowKernel = fn(&Kernels, &[f32], &mut [f32], usize) -> Result<(), Error>;
+type RowReference = fn(&[f32], &mut [f32], usize) -> Result<(), Error>;
 
 /// Softmax and log-softmax: throughput per shape, speedups, thread scaling, accuracy.
 fn softmax_section(bench: &Bench, backends: &[Backend], kernels: &[Kernels], quick: bool) {
     let shapes: [(usize, usize); 4] = [(1024, 1024), (4096, 32), (64, 32768), (1, 1 << 20)];
     let best = *Kernels::global();
     let seq = best.sequential();
-    let functions: [(
-        &str,
-        RowKernel,
-        fn(&[f32], &mut [f32], usize) -> Result<(), Error>,
-    ); 2] = [
+    let functions: [(&str, RowKernel, RowReference); 2] = [
         ("softmax", Kernels::softmax, reference::softmax),
         ("log_softmax", Kernels::log_softmax, reference::log_softmax),
     ];

@@ -8,7 +8,7 @@ use crate::error::{check_all_finite, check_divides, check_finite, check_same_len
 use crate::parallel::{Threading, for_each_piece};
 use crate::simd::io::{InPlace, Io, OutOfPlace};
 use crate::simd::{Exp, LeakyRelu, Prelu, Relu, Sigmoid, Tanh, Unary, prelu};
-use crate::softmax::{self, Kind};
+use crate::softmax_rows::{self, Kind};
 use crate::{Backend, Error};
 
 /// A handle on the kernels: the backend they run on and how they use threads.
@@ -269,7 +269,7 @@ impl Kernels {
     pub fn softmax(&self, x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
         check_divides("x.len()", x.len(), "cols", cols)?;
         check_same_len(x, y)?;
-        softmax::run(
+        softmax_rows::run(
             self.arch,
             self.threading,
             OutOfPlace { x, y },
@@ -283,7 +283,7 @@ impl Kernels {
     /// [`Error::NotDivisible`] if `x.len()` is not a multiple of `cols` (then `x` is untouched).
     pub fn softmax_inplace(&self, x: &mut [f32], cols: usize) -> Result<(), Error> {
         check_divides("x.len()", x.len(), "cols", cols)?;
-        softmax::run(self.arch, self.threading, InPlace(x), cols, Kind::Softmax);
+        softmax_rows::run(self.arch, self.threading, InPlace(x), cols, Kind::Softmax);
         Ok(())
     }
 
@@ -305,7 +305,7 @@ impl Kernels {
     pub fn log_softmax(&self, x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
         check_divides("x.len()", x.len(), "cols", cols)?;
         check_same_len(x, y)?;
-        softmax::run(
+        softmax_rows::run(
             self.arch,
             self.threading,
             OutOfPlace { x, y },
@@ -318,7 +318,7 @@ impl Kernels {
     /// In-place [`Kernels::log_softmax`]. Errors: as [`Kernels::softmax_inplace`].
     pub fn log_softmax_inplace(&self, x: &mut [f32], cols: usize) -> Result<(), Error> {
         check_divides("x.len()", x.len(), "cols", cols)?;
-        softmax::run(
+        softmax_rows::run(
             self.arch,
             self.threading,
             InPlace(x),

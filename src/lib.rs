@@ -8,7 +8,7 @@
 //!
 //! # Accuracy
 //! Error bounds are stated in ULP (see [`ulp`]) against the `f64` result rounded to `f32`
-//! ([`reference`]), on every backend, subnormal results included:
+//! ([`mod@reference`]), on every backend, subnormal results included:
 //!
 //! | function | bound | special values |
 //! |---|---|---|
@@ -53,7 +53,7 @@ mod kernels;
 mod parallel;
 pub mod reference;
 mod simd;
-mod softmax;
+mod softmax_rows;
 pub mod ulp;
 
 pub use backend::Backend;

@@ -17,7 +17,7 @@ const ROUND_BITS_OFFSET: u32 = 0x4B40_0000 - 256;
 /// `ln 2` split in two (Cody-Waite, the Cephes constants). `LN2_HI` has 9 significant bits,
 /// so `n * LN2_HI` is exact for every `|n| < 2^15` and `x - n * LN2_HI` is exact even without
 /// FMA (the scalar backend): the reduced argument carries no cancellation error.
-const LN2_HI: f32 = 0.693_359_375;
+const LN2_HI: f32 = f32::from_bits(0x3F31_8000); // 0.693359375 = 355 / 512
 const LN2_LO: f32 = -2.121_944_4e-4;
 /// Minimax coefficients of `(exp(r) - 1 - r) / r^2` on `[-ln2/2, ln2/2]` (SLEEF `expf_u10`).
 const C2: f32 = 0.5;

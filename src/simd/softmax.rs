@@ -179,11 +179,11 @@ impl<S: Simd> Acc<S> {
     /// One group of 16 (`REGS` registers): `e` stored back into `g`, accumulated.
     #[inline(always)]
     fn group<const LOG: bool>(&mut self, simd: S, g: &mut [S::f32s], m: S::f32s) {
-        for j in 0..Self::REGS {
-            let e = exp_shifted(simd, g[j], m);
-            let a = self.split::<LOG>(simd, j, g[j], m, e);
+        for (j, v) in g.iter_mut().enumerate().take(Self::REGS) {
+            let e = exp_shifted(simd, *v, m);
+            let a = self.split::<LOG>(simd, j, *v, m, e);
             self.add::<LOG>(simd, j, a);
-            g[j] = e;
+            *v = e;
         }
     }
 
