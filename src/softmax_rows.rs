@@ -16,9 +16,13 @@ use crate::simd::softmax::{
     tree_split,
 };
 
-/// Elements (`rows * cols`) from which the automatic policy uses threads: as the other
-/// transcendental kernels (the exp pass dominates).
-pub(crate) const PARALLEL_MIN_LEN: usize = 1 << 15;
+/// Elements (`rows * cols`) from which the automatic policy uses threads. Measured with
+/// `examples/report.rs`-style timings on the development machine (2 threads, about 0.25 ns per
+/// element on one): at 32 Ki elements two threads lose, at 64 Ki they gain 15%, at 128 Ki 40%.
+pub(crate) const PARALLEL_MIN_LEN: usize = 1 << 16;
+/// Row length from which a row that cannot be given a thread of its own is split across the
+/// threads (three synchronised phases): break-even at 128 Ki, 30% faster at 256 Ki.
+const LONG_ROW_MIN_LEN: usize = 1 << 18;
 /// Pieces per thread when splitting rows or a long row.
 const PIECES_PER_THREAD: usize = 4;
 
@@ -186,7 +190,7 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
 /// Rows up to this length are processed [`BATCH`] at a time.
 const BATCH_MAX_COLS: usize = 256;
 /// Rows per batch.
-const BATCH: usize = 4;
+const BATCH: usize = 8;
 
 /// One dispatch over consecutive rows.
 struct Rows<I> {
@@ -207,7 +211,11 @@ impl<I: RowIo> WithSimd for Rows<I> {
                 let (r1, tail) = Io::split_at(tail, cols);
                 let (r2, tail) = Io::split_at(tail, cols);
                 let (r3, tail) = Io::split_at(tail, cols);
-                batch::<S, I, BATCH, true>(simd, &mut [r0, r1, r2, r3], self.kind);
+                let (r4, tail) = Io::split_at(tail, cols);
+                let (r5, tail) = Io::split_at(tail, cols);
+                let (r6, tail) = Io::split_at(tail, cols);
+                let (r7, tail) = Io::split_at(tail, cols);
+                batch::<S, I, BATCH, true>(simd, &mut [r0, r1, r2, r3, r4, r5, r6, r7], self.kind);
                 rest = tail;
             }
         }
@@ -266,7 +274,7 @@ pub(crate) fn run<I: RowIo>(
         return;
     }
     let rows = len / cols;
-    if rows >= 2 * threads || cols < 2 * CHUNK {
+    if rows >= 2 * threads || cols < LONG_ROW_MIN_LEN {
         let piece_rows = rows.div_ceil(threads * PIECES_PER_THREAD).max(1);
         split_rows(arch, io, cols, piece_rows * cols, kind);
     } else {

@@ -304,6 +304,8 @@ fn threads_equal_sequential_bit_for_bit() {
     let mut rng = Rng(11);
     let shapes = [
         (1usize, 1usize << 20),
+        (1, 300_007),
+        (2, 262_149),
         (3, 100_003),
         (64, 4096),
         (1000, 67),
