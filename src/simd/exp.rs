@@ -45,42 +45,8 @@ pub(crate) fn exp_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     // r = x - n ln2, |r| <= ln2/2 (plus a hair on the scalar backend).
     let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
     let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
-    exp_finish(simd, t, r)
-}
 
-/// `exp(x + lo)` for `EXP_MIN_NONZERO_INPUT <= x <= 0` (and NaN), where `lo` is a small
-/// correction (about an ULP of `x` at most) carried below `x`'s precision, such as the exact
-/// rounding error of a subtraction `x = fl(a - b)`. The correction enters the reduced argument
-/// after the exact Cody-Waite step, so the result is as accurate as `exp` of the unrounded
-/// `x + lo`. Other lanes hold garbage that the caller must replace.
-///
-/// On this range `n = round(x * log2 e)` lies in `[-150, 0]`, so `2^n` is built as the normal
-/// `2^(n + 64)` (an exact product) times the constant `2^-64` (one rounding, also into the
-/// subnormal range): the same value as [`exp_unguarded`]'s two-step scaling, in fewer steps.
-#[inline(always)]
-pub(crate) fn exp_nonpositive_lo<S: Simd>(simd: S, x: S::f32s, lo: S::f32s) -> S::f32s {
-    let magic = simd.splat_f32s(MAGIC_BIAS);
-    let t = simd.mul_add_e_f32s(x, simd.splat_f32s(LOG2E), magic);
-    let n = simd.sub_f32s(t, magic);
-    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
-    let r = simd.add_f32s(r, lo);
-    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
-    let p = exp_poly(simd, r);
-    // bits(t) - ROUND_BITS_OFFSET = n + 256; the biased exponent of 2^(n + 64) is n + 191.
-    let biased = simd.sub_u32s(
-        simd.transmute_u32s_f32s(t),
-        simd.splat_u32s(ROUND_BITS_OFFSET + 65),
-    );
-    let s1 = simd.transmute_f32s_u32s(simd.wrapping_dyn_shl_u32s(biased, simd.splat_u32s(23)));
-    simd.mul_f32s(simd.mul_f32s(p, s1), simd.splat_f32s(TWO_POW_M64))
-}
-
-/// `2^-64`.
-const TWO_POW_M64: f32 = f32::from_bits((127 - 64) << 23);
-
-/// `exp(r)` for the reduced argument `|r| <= ln2/2`: `1 + r + r^2 * q(r)`.
-#[inline(always)]
-fn exp_poly<S: Simd>(simd: S, r: S::f32s) -> S::f32s {
+    // p = exp(r) = 1 + r + r^2 * q(r)
     let q = simd.mul_add_e_f32s(simd.splat_f32s(C7), r, simd.splat_f32s(C6));
     let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C5));
     let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C4));
@@ -88,14 +54,7 @@ fn exp_poly<S: Simd>(simd: S, r: S::f32s) -> S::f32s {
     let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C2));
     let r2 = simd.mul_f32s(r, r);
     let p = simd.mul_add_e_f32s(r2, q, r);
-    simd.add_f32s(p, simd.splat_f32s(1.0))
-}
-
-/// The polynomial and the two-step `2^n` reconstruction of [`exp_unguarded`]:
-/// `t` is `round(x * log2 e) + MAGIC_BIAS`, `r` the reduced argument.
-#[inline(always)]
-fn exp_finish<S: Simd>(simd: S, t: S::f32s, r: S::f32s) -> S::f32s {
-    let p = exp_poly(simd, r);
+    let p = simd.add_f32s(p, simd.splat_f32s(1.0));
 
     // 2^n = 2^n1 * 2^n2 with n1 = floor(n / 2), n2 = n - n1: both factors are normal for
     // n in [-150, 128], the first product is exact and the second rounds once, also into the
@@ -130,3 +89,41 @@ pub(crate) fn exp<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     let e = simd.select_f32s(over, simd.splat_f32s(f32::INFINITY), e);
     flush_underflow(simd, x, e)
 }
+
+/// `exp(x + lo)` for `EXP_MIN_NONZERO_INPUT <= x <= 0` (and NaN), where `lo` is a small
+/// correction (about an ULP of `x` at most) carried below `x`'s precision, such as the exact
+/// rounding error of a subtraction `x = fl(a - b)`. The correction enters the reduced argument
+/// after the exact Cody-Waite step, so the result is as accurate as `exp` of the unrounded
+/// `x + lo`. Other lanes hold garbage that the caller must replace.
+///
+/// On this range `n = round(x * log2 e)` lies in `[-150, 0]`, so `2^n` is built as the normal
+/// `2^(n + 64)` (an exact product) times the constant `2^-64` (one rounding, also into the
+/// subnormal range): the same value as [`exp_unguarded`]'s two-step scaling, in fewer steps.
+#[inline(always)]
+pub(crate) fn exp_nonpositive_lo<S: Simd>(simd: S, x: S::f32s, lo: S::f32s) -> S::f32s {
+    let magic = simd.splat_f32s(MAGIC_BIAS);
+    let t = simd.mul_add_e_f32s(x, simd.splat_f32s(LOG2E), magic);
+    let n = simd.sub_f32s(t, magic);
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
+    let r = simd.add_f32s(r, lo);
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
+    // p = exp(r) = 1 + r + r^2 * q(r), as in `exp_unguarded`.
+    let q = simd.mul_add_e_f32s(simd.splat_f32s(C7), r, simd.splat_f32s(C6));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C5));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C4));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C3));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C2));
+    let r2 = simd.mul_f32s(r, r);
+    let p = simd.mul_add_e_f32s(r2, q, r);
+    let p = simd.add_f32s(p, simd.splat_f32s(1.0));
+    // bits(t) - ROUND_BITS_OFFSET = n + 256; the biased exponent of 2^(n + 64) is n + 191.
+    let biased = simd.sub_u32s(
+        simd.transmute_u32s_f32s(t),
+        simd.splat_u32s(ROUND_BITS_OFFSET + 65),
+    );
+    let s1 = simd.transmute_f32s_u32s(simd.wrapping_dyn_shl_u32s(biased, simd.splat_u32s(23)));
+    simd.mul_f32s(simd.mul_f32s(p, s1), simd.splat_f32s(TWO_POW_M64))
+}
+
+/// `2^-64`.
+const TWO_POW_M64: f32 = f32::from_bits((127 - 64) << 23);
