@@ -264,12 +264,16 @@ pub(crate) fn run<I: RowIo>(
     if len == 0 {
         return;
     }
-    let threads = rayon::current_num_threads();
-    let parallel = threading
+    // Below the threshold (and for sequential handles) no rayon call at all.
+    let threads = if threading
         .min_len(PARALLEL_MIN_LEN)
         .is_some_and(|m| len >= m.max(1))
-        && threads > 1;
-    if !parallel {
+    {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    if threads <= 1 {
         arch.dispatch(Rows { io, cols, kind });
         return;
     }
