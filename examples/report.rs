@@ -6,7 +6,12 @@
 //! at 16 Mi elements; the two-thread scaling of sigmoid; and the max ULP error of every backend
 //! on a sweep of 10^7 points over [-110, 110] plus tiny values of every binade.
 //!
-//! `cargo run --release --example report` (add `-- --quick` for a shorter run).
+//! Softmax and log-softmax get their own section: Gelem/s per backend on several matrix shapes,
+//! the naive loop and the reference, speedups, two-thread scaling and the max ULP error on
+//! random rows.
+//!
+//! `cargo run --release --example report` (add `-- --quick` for a shorter run, `-- --softmax`
+//! for the softmax section only).
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -143,6 +148,7 @@ fn main() {
         samples: if quick { 5 } else { 11 },
         min_sample: Duration::from_millis(if quick { 5 } else { 20 }),
     };
+    let softmax_only = std::env::args().any(|a| a == "--softmax");
     let backends = Backend::supported();
     let kernels: Vec<Kernels> = backends
         .iter()
@@ -164,6 +170,11 @@ fn main() {
             .collect::<Vec<_>>()
             .join(", ")
     );
+
+    if softmax_only {
+        softmax_section(&bench, &backends, &kernels, quick);
+        return;
+    }
 
     // --- L1: 4096 elements, single thread ------------------------------------------------
     let n = 4096;
@@ -289,5 +300,119 @@ fn main() {
             "{:>12}",
             reports.iter().map(|r| r.nan_mismatches).sum::<u64>()
         );
+    }
+
+    softmax_section(&bench, &backends, &kernels, quick);
+}
+
+type RowKernel = fn(&Kernels, &[f32], &mut [f32], usize) -> Result<(), Error>;
+type RowReference = fn(&[f32], &mut [f32], usize) -> Result<(), Error>;
+
+/// Softmax and log-softmax: throughput per shape, speedups, thread scaling, accuracy.
+fn softmax_section(bench: &Bench, backends: &[Backend], kernels: &[Kernels], quick: bool) {
+    let shapes: [(usize, usize); 4] = [(1024, 1024), (4096, 32), (64, 32768), (1, 1 << 20)];
+    let best = *Kernels::global();
+    let seq = best.sequential();
+    let functions: [(&str, RowKernel, RowReference); 2] = [
+        ("softmax", Kernels::softmax, reference::softmax),
+        ("log_softmax", Kernels::log_softmax, reference::log_softmax),
+    ];
+    println!(
+        "\nSoftmax over rows, single thread, Gelem/s; inputs uniform in [-8, 8]; naive = max, \
+         exp, sum, divide per row"
+    );
+    print!("{:<12}{:>13}", "function", "shape");
+    for b in backends {
+        print!("{:>9}", b.name());
+    }
+    println!(
+        "{:>9}{:>9}{:>12}{:>12}{:>10}{:>11}",
+        "ref", "naive", "best/naive", "best/ref", "2 thr", "2thr/1thr"
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for (name, kernel, refk) in functions {
+        for (rows, cols) in shapes {
+            let n = rows * cols;
+            let x = support::typical(n);
+            let mut y = vec![0.0_f32; n];
+            print!("{name:<12}{:>13}", format!("{rows}x{cols}"));
+            let mut best_rate = 0.0_f64;
+            for k in kernels {
+                let r = bench.gelems(n, || kernel(k, black_box(&x), &mut y, cols).unwrap());
+                best_rate = best_rate.max(r);
+                print!("{r:>9.3}");
+            }
+            let rf = bench.gelems(n, || refk(black_box(&x), &mut y, cols).unwrap());
+            let nv = bench.gelems(n, || naive::softmax(black_box(&x), &mut y, cols));
+            let one = bench.gelems(n, || kernel(&seq, black_box(&x), &mut y, cols).unwrap());
+            let two = pool.install(|| {
+                bench.gelems(n, || kernel(&best, black_box(&x), &mut y, cols).unwrap())
+            });
+            println!(
+                "{rf:>9.3}{nv:>9.3}{:>11.1}x{:>11.1}x{two:>10.3}{:>10.2}x",
+                best_rate / nv,
+                best_rate / rf,
+                two / one
+            );
+        }
+    }
+
+    // Accuracy on random rows of several lengths and ranges.
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut uniform = |lo: f64, hi: f64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (lo + (state >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)) as f32
+    };
+    let cases: Vec<(usize, usize, f64, f64)> = vec![
+        (2000, 33, -12.0, 12.0),
+        (200, 1000, -1e4, 1e4),
+        (200, 1000, -100.0, 0.0),
+        (200, 1000, -1e-3, 1e-3),
+        (1, if quick { 1 << 18 } else { 1 << 20 }, -120.0, 30.0),
+    ];
+    println!("\nSoftmax max ULP error against reference (f64 rounded to f32), random rows");
+    print!("{:<12}{:>28}", "function", "rows x cols, range");
+    for b in backends {
+        print!("{:>9}", b.name());
+    }
+    println!("{:>16}", "max |sum - 1|");
+    for (name, kernel, refk) in functions {
+        for &(rows, cols, lo, hi) in &cases {
+            let x: Vec<f32> = (0..rows * cols).map(|_| uniform(lo, hi)).collect();
+            let mut want = vec![0.0_f32; x.len()];
+            refk(&x, &mut want, cols).unwrap();
+            print!(
+                "{name:<12}{:>28}",
+                format!("{rows}x{cols}, [{lo:e}, {hi:e}]")
+            );
+            let mut sum_err = 0.0_f64;
+            for k in kernels {
+                let mut got = vec![0.0_f32; x.len()];
+                kernel(k, &x, &mut got, cols).unwrap();
+                let worst = got
+                    .iter()
+                    .zip(&want)
+                    .map(|(&g, &w)| simd_activations::ulp::distance(g, w))
+                    .max()
+                    .unwrap_or(0);
+                print!("{worst:>9}");
+                if name == "softmax" {
+                    for row in got.chunks(cols) {
+                        let s: f64 = row.iter().map(|&v| f64::from(v)).sum();
+                        sum_err = sum_err.max((s - 1.0).abs());
+                    }
+                }
+            }
+            if name == "softmax" {
+                println!("{sum_err:>16.1e}");
+            } else {
+                println!("{:>16}", "-");
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ use crate::error::{check_all_finite, check_divides, check_finite, check_same_len
 use crate::parallel::{Threading, for_each_piece};
 use crate::simd::io::{InPlace, Io, OutOfPlace};
 use crate::simd::{Exp, LeakyRelu, Prelu, Relu, Sigmoid, Tanh, Unary, prelu};
+use crate::softmax_rows::{self, Kind};
 use crate::{Backend, Error};
 
 /// A handle on the kernels: the backend they run on and how they use threads.
@@ -108,8 +109,9 @@ impl Kernels {
     /// least `min_len` elements (softmax: `rows * cols`), whatever the kernel.
     ///
     /// The automatic policy ([`Kernels::automatic_threading`]) uses thresholds measured per
-    /// kernel instead: 32 Ki elements for exp, sigmoid and tanh, 256 Ki for the memory-bound
-    /// ReLU family.
+    /// kernel instead: 32 Ki elements for exp, sigmoid and tanh, 64 Ki for softmax and
+    /// log-softmax (`rows * cols`; a single row is split across threads from 256 Ki on),
+    /// 256 Ki for the memory-bound ReLU family.
     #[must_use]
     pub fn parallel_threshold(self, min_len: usize) -> Kernels {
         Kernels {
@@ -239,6 +241,91 @@ impl Kernels {
     ) -> Result<(), Error> {
         check_prelu(x.len(), slopes, inner)?;
         self.run_prelu(InPlace(x), slopes, inner);
+        Ok(())
+    }
+
+    /// Softmax over the rows of a row-major matrix of `cols` columns:
+    /// `y[i] = exp(x[i] - max) / sum_j exp(x[j] - max)` within each row.
+    ///
+    /// Every element is within 4 ULP of the correctly rounded result (see the crate docs) and
+    /// each row sums to 1 within `1e-6`; huge finite values do not overflow. A row holding a
+    /// NaN or `+inf`, or made only of `-inf`, becomes all NaN; otherwise `-inf` entries give
+    /// exactly 0. Rows of one element give 1. Results do not depend on the backend's lane width
+    /// (`Avx2` and `Avx512` agree bit for bit) nor on the number of threads.
+    ///
+    /// Errors (before anything is written): [`Error::ZeroDimension`] if `cols == 0`,
+    /// [`Error::NotDivisible`] if `x.len()` is not a multiple of `cols`,
+    /// [`Error::LengthMismatch`] if `x.len() != y.len()`. An empty matrix is fine.
+    ///
+    /// ```
+    /// use simd_activations::Kernels;
+    ///
+    /// let x = [1.0_f32, 2.0, 3.0, 0.0, 0.0, f32::NEG_INFINITY];
+    /// let mut y = [0.0; 6];
+    /// Kernels::global().softmax(&x, &mut y, 3)?;
+    /// assert!((y[2] - 0.665_240_9).abs() < 1e-6);
+    /// assert_eq!(y[3..], [0.5, 0.5, 0.0]);
+    /// # Ok::<(), simd_activations::Error>(())
+    /// ```
+    pub fn softmax(&self, x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
+        check_divides("x.len()", x.len(), "cols", cols)?;
+        check_same_len(x, y)?;
+        softmax_rows::run(
+            self.arch,
+            self.threading,
+            OutOfPlace { x, y },
+            cols,
+            Kind::Softmax,
+        );
+        Ok(())
+    }
+
+    /// In-place [`Kernels::softmax`]. Errors: [`Error::ZeroDimension`] if `cols == 0`,
+    /// [`Error::NotDivisible`] if `x.len()` is not a multiple of `cols` (then `x` is untouched).
+    pub fn softmax_inplace(&self, x: &mut [f32], cols: usize) -> Result<(), Error> {
+        check_divides("x.len()", x.len(), "cols", cols)?;
+        softmax_rows::run(self.arch, self.threading, InPlace(x), cols, Kind::Softmax);
+        Ok(())
+    }
+
+    /// Log-softmax over the rows of a row-major matrix of `cols` columns:
+    /// `y[i] = (x[i] - max) - log(sum_j exp(x[j] - max))` within each row (never
+    /// `log(softmax)`), within 4 ULP of the correctly rounded result, also where `log(sum)` is
+    /// close to 0. Special rows as [`Kernels::softmax`], except that `-inf` entries give `-inf`
+    /// and rows of one element give 0.
+    ///
+    /// Errors: as [`Kernels::softmax`].
+    ///
+    /// ```
+    /// let x = [0.0_f32, 0.0, f32::NEG_INFINITY];
+    /// let mut y = [0.0; 3];
+    /// simd_activations::Kernels::global().log_softmax(&x, &mut y, 3)?;
+    /// assert_eq!(y, [-std::f32::consts::LN_2, -std::f32::consts::LN_2, f32::NEG_INFINITY]);
+    /// # Ok::<(), simd_activations::Error>(())
+    /// ```
+    pub fn log_softmax(&self, x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
+        check_divides("x.len()", x.len(), "cols", cols)?;
+        check_same_len(x, y)?;
+        softmax_rows::run(
+            self.arch,
+            self.threading,
+            OutOfPlace { x, y },
+            cols,
+            Kind::LogSoftmax,
+        );
+        Ok(())
+    }
+
+    /// In-place [`Kernels::log_softmax`]. Errors: as [`Kernels::softmax_inplace`].
+    pub fn log_softmax_inplace(&self, x: &mut [f32], cols: usize) -> Result<(), Error> {
+        check_divides("x.len()", x.len(), "cols", cols)?;
+        softmax_rows::run(
+            self.arch,
+            self.threading,
+            InPlace(x),
+            cols,
+            Kind::LogSoftmax,
+        );
         Ok(())
     }
 

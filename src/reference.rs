@@ -120,3 +120,72 @@ pub fn prelu_channels_first(
     }
     Ok(())
 }
+
+/// One row's maximum, count of elements equal to it, and the sum of `exp(x - max)` over the
+/// others, in `f64`; `None` for a row that must be NaN (a NaN or `+inf`, or all `-inf`).
+fn row_sums(row: &[f32]) -> Option<(f64, f64, u64)> {
+    if row.iter().any(|v| v.is_nan()) {
+        return None;
+    }
+    let m = f64::from(row.iter().copied().fold(f32::NEG_INFINITY, f32::max));
+    if !m.is_finite() {
+        return None;
+    }
+    let mut others = 0.0_f64;
+    let mut ones = 0_u64;
+    for &v in row {
+        let v = f64::from(v);
+        if v == m {
+            ones += 1;
+        } else {
+            others += (v - m).exp();
+        }
+    }
+    Some((m, others, ones))
+}
+
+fn check_rows(x: &[f32], y: &[f32], cols: usize) -> Result<(), Error> {
+    crate::error::check_divides("x.len()", x.len(), "cols", cols)?;
+    check_same_len(x, y)
+}
+
+/// Reference [`softmax`](crate::softmax): per row, `exp(x - max) / sum` in `f64` (the
+/// elements equal to the maximum contribute exactly 1 each), rounded once to `f32`.
+pub fn softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
+    check_rows(x, y, cols)?;
+    for (xr, yr) in x.chunks_exact(cols).zip(y.chunks_exact_mut(cols)) {
+        match row_sums(xr) {
+            None => yr.fill(f32::NAN),
+            Some((m, others, ones)) => {
+                let sum = ones as f64 + others;
+                for (y, &x) in yr.iter_mut().zip(xr) {
+                    *y = ((f64::from(x) - m).exp() / sum) as f32;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reference [`log_softmax`](crate::log_softmax): per row, `(x - max) - ln(sum)` in `f64`,
+/// with `ln(sum) = ln_1p(others)` when one element holds the maximum (so that it keeps full
+/// relative accuracy when the others are tiny), rounded once to `f32`.
+pub fn log_softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
+    check_rows(x, y, cols)?;
+    for (xr, yr) in x.chunks_exact(cols).zip(y.chunks_exact_mut(cols)) {
+        match row_sums(xr) {
+            None => yr.fill(f32::NAN),
+            Some((m, others, ones)) => {
+                let log_sum = if ones == 1 {
+                    others.ln_1p()
+                } else {
+                    (ones as f64 + others).ln()
+                };
+                for (y, &x) in yr.iter_mut().zip(xr) {
+                    *y = ((f64::from(x) - m) - log_sum) as f32;
+                }
+            }
+        }
+    }
+    Ok(())
+}

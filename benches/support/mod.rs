@@ -120,6 +120,22 @@ pub mod naive {
         }
         black_box(y);
     }
+    /// Softmax over rows of `cols`: max, exp, sum, divide, one row at a time.
+    pub fn softmax(x: &[f32], y: &mut [f32], cols: usize) {
+        for (xr, yr) in x.chunks_exact(cols).zip(y.chunks_exact_mut(cols)) {
+            let m = xr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0.0_f32;
+            for (y, &x) in yr.iter_mut().zip(xr) {
+                let e = (x - m).exp();
+                *y = e;
+                sum += e;
+            }
+            for y in yr.iter_mut() {
+                *y /= sum;
+            }
+        }
+        black_box(y);
+    }
 }
 
 /// `wide`'s 8-lane functions: the baseline of a user who vectorizes by hand (sigmoid is built

@@ -47,17 +47,21 @@ pub(crate) fn exp_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
     let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
 
-    // p = exp(r) = 1 + r (1 + r q(r)), Horner all the way (one operation fewer than
-    // 1 + (r + r^2 q), at no cost in accuracy: the exhaustive test checks it).
+    scale_by_pow2(simd, exp_reduced(simd, r), n, t)
+}
+
+/// `exp(r)` for a reduced argument `|r| <= ln2/2`: `1 + r (1 + r q(r))`, Horner all the way
+/// (one operation fewer than `1 + (r + r^2 q)`, at no cost in accuracy: the exhaustive test
+/// checks it).
+#[inline(always)]
+fn exp_reduced<S: Simd>(simd: S, r: S::f32s) -> S::f32s {
     let q = simd.mul_add_e_f32s(simd.splat_f32s(C6), r, simd.splat_f32s(C5));
     let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C4));
     let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C3));
     let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C2));
     let one = simd.splat_f32s(1.0);
     let q = simd.mul_add_e_f32s(q, r, one);
-    let p = simd.mul_add_e_f32s(q, r, one);
-
-    scale_by_pow2(simd, p, n, t)
+    simd.mul_add_e_f32s(q, r, one)
 }
 
 /// `p * 2^n` rounded once, for integral `n` in `[-150, 128]`, where `t` is `n + MAGIC_BIAS` (the
@@ -108,4 +112,20 @@ pub(crate) fn exp<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     let over = simd.greater_than_f32s(x, simd.splat_f32s(EXP_MAX_FINITE_INPUT));
     let e = simd.select_f32s(over, simd.splat_f32s(f32::INFINITY), e);
     flush_underflow(simd, x, e)
+}
+
+/// `exp(x + lo)` for `EXP_MIN_NONZERO_INPUT <= x <= 0` (and NaN), where `lo` is a small
+/// correction (about an ULP of `x` at most) carried below `x`'s precision, such as the exact
+/// rounding error of a subtraction `x = fl(a - b)`. The correction enters the reduced argument
+/// after the exact Cody-Waite step, so the result is as accurate as `exp` of the unrounded
+/// `x + lo`. Other lanes hold garbage that the caller must replace.
+#[inline(always)]
+pub(crate) fn exp_nonpositive_lo<S: Simd>(simd: S, x: S::f32s, lo: S::f32s) -> S::f32s {
+    let magic = simd.splat_f32s(MAGIC_BIAS);
+    let t = simd.mul_add_e_f32s(x, simd.splat_f32s(LOG2E), magic);
+    let n = simd.sub_f32s(t, magic);
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
+    let r = simd.add_f32s(r, lo);
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
+    scale_by_pow2(simd, exp_reduced(simd, r), n, t)
 }

@@ -11,6 +11,7 @@ pub(crate) mod io;
 pub(crate) mod prelu;
 pub(crate) mod relu;
 pub(crate) mod sigmoid;
+pub(crate) mod softmax;
 pub(crate) mod tanh;
 
 use pulp::Simd;
