@@ -109,9 +109,9 @@ impl Kernels {
     /// least `min_len` elements (softmax: `rows * cols`), whatever the kernel.
     ///
     /// The automatic policy ([`Kernels::automatic_threading`]) uses thresholds measured per
-    /// kernel instead: 32 Ki elements for exp, sigmoid and tanh, 64 Ki for softmax and
+    /// kernel instead: 256 Ki elements for exp, sigmoid and tanh, 64 Ki for softmax and
     /// log-softmax (`rows * cols`; a single row is split across threads from 256 Ki on),
-    /// 256 Ki for the memory-bound ReLU family.
+    /// 4 Mi for the memory-bound ReLU family.
     #[must_use]
     pub fn parallel_threshold(self, min_len: usize) -> Kernels {
         Kernels {

@@ -1,11 +1,13 @@
 //! Splitting work across rayon threads.
 //!
-//! Work is split only when the slice is long enough for the threads to pay for themselves
-//! (per-kernel thresholds, measured with the example on a 2-core Sapphire Rapids: a rayon
-//! `join` costs a few microseconds, the transcendental kernels need about 0.2-0.3 ns per
-//! element, so from about 32 Ki elements on the second thread wins; the memory-bound ReLU family
-//! only from 256 Ki). Below the threshold there is no rayon call at all. Splitting uses
-//! `rayon::join`, so a call made inside a user's `ThreadPool::install` runs on that pool and
+//! Work is split only when the slice is long enough for the threads to pay for themselves.
+//! Per-kernel thresholds, measured with the example on the 2-core development VM (AMD EPYC,
+//! Zen 5), where waking rayon's second worker costs tens of microseconds: sigmoid on two
+//! threads runs at 0.2x the single-thread speed at 32 Ki elements, 0.6x at 128 Ki, 1.4x at
+//! 256 Ki and 1.7x at 1 Mi, so exp, sigmoid and tanh split from 256 Ki on; ReLU is at 0.8x at
+//! 1 Mi and 1.5x at 4 Mi, so the memory-bound ReLU family splits from 4 Mi on. Below the
+//! threshold there is no rayon call at all. Splitting uses `rayon::join`, so a call made inside
+//! a user's `ThreadPool::install` runs on that pool and
 //! uses its thread count.
 
 use crate::simd::io::Io;

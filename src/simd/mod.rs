@@ -31,10 +31,10 @@ pub(crate) trait Binary: Copy + Send + Sync {
     fn apply<S: Simd>(self, simd: S, x: S::f32s, param: S::f32s) -> S::f32s;
 }
 
-/// Work per element of the transcendental kernels: threads pay off from here on.
-const TRANSCENDENTAL_PARALLEL_MIN_LEN: usize = 1 << 15;
-/// The ReLU family is memory-bound: threads only help for large, cache-resident slices.
-const LINEAR_PARALLEL_MIN_LEN: usize = 1 << 18;
+/// Threads pay off for exp, sigmoid and tanh from here on (measured: see `parallel.rs`).
+const TRANSCENDENTAL_PARALLEL_MIN_LEN: usize = 1 << 18;
+/// The ReLU family is memory-bound: a second thread only helps on large slices.
+const LINEAR_PARALLEL_MIN_LEN: usize = 1 << 22;
 
 /// `exp`.
 #[derive(Clone, Copy, Debug)]
