@@ -28,7 +28,6 @@
 mod support;
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use simd_activations::{Backend, Kernels, reference};
@@ -165,19 +164,9 @@ fn elementwise(c: &mut Criterion) {
     }
 }
 
-/// Short runs, so that the whole suite fits in a few minutes on two cores; the 16 Mi runs of
-/// the slow baselines switch to flat sampling by themselves (criterion's `SamplingMode::Auto`).
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .nresamples(5_000)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = support::criterion_config();
     targets = elementwise
 }
 criterion_main!(benches);
