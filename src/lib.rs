@@ -48,8 +48,16 @@
 //!
 //! # Errors and panics
 //! Every function checks shapes and parameters before it writes anything and returns an
-//! [`Error`]; on `Err` the output is untouched. No function panics on any input, and none
-//! allocates.
+//! [`Error`]; on `Err` the output is untouched. No function panics on any input.
+//!
+//! # Allocation
+//! The crate never allocates. A sequential call ([`Kernels::sequential`], or any input below
+//! the parallel threshold) makes no heap allocation at all. A call split across threads from
+//! inside a rayon pool (`pool.install(..)`) allocates nothing once the pool has run it once.
+//! From outside any pool, rayon hands the work over through its global injector queue, which
+//! allocates one small block per 63 jobs it carries: rayon's cost, not the crate's, and avoided
+//! by calling from inside a pool or with a sequential handle. `tests/no_alloc.rs` checks this
+//! with a counting allocator.
 
 #![warn(missing_docs)]
 

@@ -1,0 +1,120 @@
+//! The hot path allocates nothing. Every kernel, on every backend:
+//! - sequential: no heap allocation at all, from the first call;
+//! - split across threads inside a rayon pool (`pool.install`): no allocation on any thread once
+//!   the pool has run each kernel once (its deques have grown to their working size).
+//!
+//! (A threaded call made from *outside* any rayon pool hands its work to the pool through
+//! rayon's global injector queue, which allocates one block per 63 jobs injected: rayon's
+//! behaviour, documented in the crate docs, not tested here.)
+//!
+//! A counting global allocator sees every allocation of the process; this file holds one test
+//! so that no other test allocates concurrently.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use simd_activations::{Backend, Kernels};
+
+struct Counting;
+
+/// Allocations (and reallocations) made by any thread of the process.
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made while `f` runs.
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    f();
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+/// Every kernel once on `k`, out of place and in place.
+fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
+    let slopes = [0.1, 0.2, 0.3, 0.4, 0.5];
+    k.exp(x, y).unwrap();
+    k.sigmoid(x, y).unwrap();
+    k.tanh(x, y).unwrap();
+    k.relu(x, y).unwrap();
+    k.leaky_relu(x, y, 0.01).unwrap();
+    k.prelu(x, y, &slopes).unwrap();
+    k.prelu_channels_first(x, y, &slopes, 7).unwrap();
+    k.prelu_channels_first(x, y, &slopes[..2], 100).unwrap();
+    k.softmax(x, y, 35).unwrap();
+    k.log_softmax(x, y, 35).unwrap();
+    k.softmax(x, y, x.len()).unwrap();
+    k.log_softmax(x, y, x.len()).unwrap();
+    z.copy_from_slice(x);
+    k.exp_inplace(z);
+    k.sigmoid_inplace(z);
+    k.tanh_inplace(z);
+    k.relu_inplace(z);
+    k.leaky_relu_inplace(z, 0.5).unwrap();
+    k.prelu_inplace(z, &slopes).unwrap();
+    k.prelu_channels_first_inplace(z, &slopes, 7).unwrap();
+    k.softmax_inplace(z, 35).unwrap();
+    k.log_softmax_inplace(z, 35).unwrap();
+}
+
+#[test]
+fn no_kernel_allocates() {
+    let n = 35 * 7 * 5 * 200; // a multiple of every shape above; long enough to split
+    let x: Vec<f32> = (0..n).map(|i| (i % 1000) as f32 * 0.02 - 10.0).collect();
+    let mut y = vec![0.0_f32; n];
+    let mut z = vec![0.0_f32; n];
+    let mut sequential = Vec::new();
+    let mut threaded = vec![*Kernels::global()];
+    for b in Backend::supported() {
+        let k = Kernels::with_backend(b).unwrap();
+        sequential.push(k.sequential());
+        threaded.push(k.parallel_threshold(1));
+    }
+    for k in &sequential {
+        let count = allocations_during(|| run_all(k, &x, &mut y, &mut z));
+        assert_eq!(
+            count,
+            0,
+            "sequential {:?}: {count} allocations",
+            k.backend()
+        );
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        for k in &threaded {
+            run_all(k, &x, &mut y, &mut z); // warm-up: the workers' deques grow once
+        }
+        for round in 0..3 {
+            for k in &threaded {
+                let count = allocations_during(|| run_all(k, &x, &mut y, &mut z));
+                assert_eq!(
+                    count,
+                    0,
+                    "threaded {:?}, round {round}: {count} allocations",
+                    k.backend()
+                );
+            }
+        }
+    });
+}
