@@ -10,12 +10,12 @@
 //! - `subnormal_inputs`: subnormal `x` of both signs;
 //! - `nan_inf_laced`: typical inputs with one in eight replaced by NaN, `+inf` or `-inf`;
 //! - `tiny_normal_inputs` (tanh): normal `x` of both signs with `|x|` in `[2^-126, 2^-63)`,
-//!   whose square underflows (found while looking for the cause of a slowdown: on this CPU a
-//!   multiplication or division whose result is subnormal or underflows is the slow case, not
-//!   a subnormal operand).
+//!   whose square underflows (on this CPU a multiplication or division whose result is
+//!   subnormal or underflows is the slow case, not a subnormal operand; tanh keeps such
+//!   arguments off its formula).
 //!
 //! The target is at most 3x the time of `typical` for every input; the measured ratios are
-//! in `benches/BENCHMARKS.md`.
+//! in the README's "Benchmarks" section.
 //!
 //! Run:
 //! - whole file, short: `cargo bench --bench adversarial -- --quick`

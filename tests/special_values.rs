@@ -134,10 +134,14 @@ fn bits(v: f32) -> String {
 }
 
 /// Evaluates `v` at every position of buffers of 37 and 48 elements (rounded down to whole
-/// periods) filled with `filler`, on every target, and calls `check(what, index, got)` for
-/// each. Also checks that the filler's outputs are the same as without `v`.
+/// periods) filled with 0.75, on every target, and calls `check(what, index, got)` for each.
+/// Also checks that the filler's outputs are the same as without `v`.
 fn at_every_position(f: Func, v: f32, check: &dyn Fn(&str, usize, f32)) {
-    let filler = 0.75_f32;
+    at_every_position_among(f, 0.75, v, check);
+}
+
+/// [`at_every_position`] with another filler.
+fn at_every_position_among(f: Func, filler: f32, v: f32, check: &dyn Fn(&str, usize, f32)) {
     for (name, k) in targets() {
         for len in [37, 48] {
             let len = len / f.period() * f.period();
@@ -146,7 +150,11 @@ fn at_every_position(f: Func, v: f32, check: &dyn Fn(&str, usize, f32)) {
                 let mut x = vec![filler; len];
                 x[p] = v;
                 let y = eval(f, k.as_ref(), &x);
-                let what = format!("{f:?} on {name}, len {len}, x = {} at index {p}", bits(v));
+                let what = format!(
+                    "{f:?} on {name}, len {len}, x = {} at index {p} among {}",
+                    bits(v),
+                    bits(filler)
+                );
                 check(&what, p, y[p]);
                 for (i, (a, b)) in y.iter().zip(&clean).enumerate() {
                     assert!(
@@ -453,6 +461,37 @@ fn tanh_of_tiny_x_is_x_exactly() {
     }
     for v in [1e-20_f32, -1e-20, f32::from_bits(1), -f32::from_bits(3)] {
         at_every_position(Func::Tanh, v, &|what, _, got| expect_bits(what, got, v));
+    }
+}
+
+#[test]
+fn tanh_mixes_tiny_lanes_with_nan_inf_and_ordinary_lanes() {
+    // A vector holding a tiny lane or a zero takes tanh's second path (chosen per vector);
+    // NaN, infinities and ordinary values in the same vector must come out as on the first.
+    let fillers = [0.0, -0.0, 1e-20, -f32::from_bits(5), 1e-4];
+    let values = NANS.iter().map(|&b| f32::from_bits(b)).chain([
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        20.0,
+        -9.75,
+        -3.0,
+        0.5,
+        -1.22e-4,
+    ]);
+    for v in values {
+        for filler in fillers {
+            at_every_position_among(Func::Tanh, filler, v, &|what, _, got| {
+                if v.is_nan() {
+                    assert!(
+                        got.is_nan(),
+                        "{what}: NaN in must give NaN out, got {}",
+                        bits(got)
+                    );
+                } else {
+                    expect_ulp(what, v, got, reference::tanh_one(v), 2);
+                }
+            });
+        }
     }
 }
 
