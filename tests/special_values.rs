@@ -464,23 +464,17 @@ fn tanh_of_tiny_x_is_x_exactly() {
     }
 }
 
-#[test]
-fn tanh_mixes_tiny_lanes_with_nan_inf_and_ordinary_lanes() {
-    // A vector holding a tiny lane or a zero takes tanh's second path (chosen per vector);
-    // NaN, infinities and ordinary values in the same vector must come out as on the first.
-    let fillers = [0.0, -0.0, 1e-20, -f32::from_bits(5), 1e-4];
-    let values = NANS.iter().map(|&b| f32::from_bits(b)).chain([
-        f32::INFINITY,
-        f32::NEG_INFINITY,
-        20.0,
-        -9.75,
-        -3.0,
-        0.5,
-        -1.22e-4,
-    ]);
+/// Every value of `values` at every position among each filler of `fillers`: within `bound`
+/// ULP of the reference (NaN for NaN). For kernels that choose a second path per vector when
+/// one lane needs it: the other lanes must come out as on the first path.
+fn mixed_lanes_match_reference(f: Func, fillers: &[f32], values: &[f32], bound: u32) {
+    let values = NANS
+        .iter()
+        .map(|&b| f32::from_bits(b))
+        .chain(values.iter().copied());
     for v in values {
-        for filler in fillers {
-            at_every_position_among(Func::Tanh, filler, v, &|what, _, got| {
+        for &filler in fillers {
+            at_every_position_among(f, filler, v, &|what, i, got| {
                 if v.is_nan() {
                     assert!(
                         got.is_nan(),
@@ -488,11 +482,46 @@ fn tanh_mixes_tiny_lanes_with_nan_inf_and_ordinary_lanes() {
                         bits(got)
                     );
                 } else {
-                    expect_ulp(what, v, got, reference::tanh_one(v), 2);
+                    expect_ulp(what, v, got, f.reference_at(v, i), bound);
                 }
             });
         }
     }
+}
+
+#[test]
+fn tanh_mixes_tiny_lanes_with_nan_inf_and_ordinary_lanes() {
+    // A vector holding a tiny lane or a zero takes tanh's second path.
+    let fillers = [0.0, -0.0, 1e-20, -f32::from_bits(5), 1e-4];
+    let values = [
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        20.0,
+        -9.75,
+        -3.0,
+        0.5,
+        -1.22e-4,
+    ];
+    mixed_lanes_match_reference(Func::Tanh, &fillers, &values, 2);
+}
+
+#[test]
+fn sigmoid_mixes_deep_lanes_with_nan_and_ordinary_lanes() {
+    // A vector holding a lane with |x| > 87.3 (subnormal exp(-|x|)) takes sigmoid's second
+    // path; so does one with an infinity.
+    let fillers = [
+        -100.0,
+        -88.0,
+        95.0,
+        200.0,
+        f32::NEG_INFINITY,
+        f32::INFINITY,
+        0.75,
+    ];
+    let values = [
+        0.0, -0.0, 0.5, -3.0, 20.0, -20.0, -87.0, -90.0, -103.9, -104.0, 90.0, 1e30,
+    ];
+    mixed_lanes_match_reference(Func::Sigmoid, &fillers, &values, 2);
 }
 
 // ---------------------------------------------------------------------------------------------
