@@ -28,10 +28,32 @@ pub(crate) trait Io: Sized + Send {
     /// absent lanes and stored partially.
     fn for_each_vector<S: Simd, G: VectorFn<S>>(self, simd: S, g: G);
 
+    /// The byte offset of the input and of the output modulo `align` (a power of two), if
+    /// the two agree; `None` if they differ.
+    fn shared_misalignment(&self, align: usize) -> Option<usize>;
+
     /// `y[i] = f(x[i])` for every element.
+    ///
+    /// When the input and the output are equally misaligned, a short head (one partial
+    /// vector) goes first, so that every full vector is loaded and stored aligned: on the
+    /// development machine a vector that straddles two cache lines costs almost a cache access
+    /// more, and the ReLU family in L1 runs at 46-48 instead of 32 Gelem/s aligned. (Elementwise
+    /// results do not depend on how elements are grouped into vectors; the kernels with
+    /// per-position parameters, `map_with` and `map_cyclic`, keep the plain walk.)
     #[inline(always)]
     fn map<S: Simd, F: Unary>(self, simd: S, f: F) {
-        self.for_each_vector(simd, Map(f));
+        let vector_bytes = core::mem::size_of::<S::f32s>();
+        let head = match self.shared_misalignment(vector_bytes) {
+            Some(off) if off != 0 && off % 4 == 0 => (vector_bytes - off) / 4,
+            _ => 0,
+        };
+        if head > 0 && self.len() > head {
+            let (head, body) = self.split_at(head);
+            head.for_each_vector(simd, Map(f));
+            body.for_each_vector(simd, Map(f));
+        } else {
+            self.for_each_vector(simd, Map(f));
+        }
     }
 
     /// `y[i] = f(x[i], param[i])` for every element; `param.len() == self.len()`.
@@ -126,6 +148,13 @@ impl Io for OutOfPlace<'_> {
     }
 
     #[inline(always)]
+    fn shared_misalignment(&self, align: usize) -> Option<usize> {
+        let x = self.x.as_ptr() as usize % align;
+        let y = self.y.as_ptr() as usize % align;
+        (x == y).then_some(x)
+    }
+
+    #[inline(always)]
     fn split_at(self, mid: usize) -> (Self, Self) {
         let (x0, x1) = self.x.split_at(mid);
         let (y0, y1) = self.y.split_at_mut(mid);
@@ -137,8 +166,27 @@ impl Io for OutOfPlace<'_> {
         debug_assert_eq!(self.x.len(), self.y.len());
         let (xv, xt) = S::as_simd_f32s(self.x);
         let (yv, yt) = S::as_mut_simd_f32s(self.y);
-        for (i, (y, &x)) in yv.iter_mut().zip(xv).enumerate() {
-            *y = g.call(simd, x, i);
+        if core::mem::size_of::<S::f32s>() < 64 {
+            // Narrower vectors: the plain loop. (The pipelined one below is not vectorized by
+            // the compiler on the one-lane backend, 10-30% slower, and on AVX2 it measured
+            // both faster and slower than this one, depending on the kernel and the layout.)
+            for (i, (y, &x)) in yv.iter_mut().zip(xv).enumerate() {
+                *y = g.call(simd, x, i);
+            }
+        } else if let Some((&first, ahead)) = xv.split_first() {
+            // Each input vector is loaded before the previous result is stored: when `y`
+            // starts just after `x` modulo 4 KiB (as with two buffers allocated one after the
+            // other, 16 bytes of allocator header apart), a load issued after a store to the
+            // same low address bits waits for it ("4K aliasing"). Measured on AVX-512 in L1
+            // with `y` 16 or 64 bytes after `x`: ReLU 38-47 instead of 28-29 Gelem/s, no
+            // loss at other distances, and the transcendental kernels gain 5-7%.
+            let mut x = first;
+            let last = yv.len() - 1;
+            for (i, (y, &next)) in yv.iter_mut().zip(ahead).enumerate() {
+                *y = g.call(simd, x, i);
+                x = next;
+            }
+            yv[last] = g.call(simd, x, last);
         }
         if !xt.is_empty() {
             simd.partial_store_f32s(yt, g.call(simd, simd.partial_load_f32s(xt), xv.len()));
@@ -150,6 +198,11 @@ impl Io for InPlace<'_> {
     #[inline(always)]
     fn len(&self) -> usize {
         self.0.len()
+    }
+
+    #[inline(always)]
+    fn shared_misalignment(&self, align: usize) -> Option<usize> {
+        Some(self.0.as_ptr() as usize % align)
     }
 
     #[inline(always)]

@@ -16,6 +16,17 @@ pub(crate) mod tanh;
 
 use pulp::Simd;
 
+/// `r` with every NaN lane of `x` replaced by that NaN, quieted (bit operations only, so the
+/// result's bits are fixed: arithmetic on a NaN leaves its sign and payload to the compiler).
+#[inline(always)]
+pub(crate) fn quiet_nan_passthrough<S: Simd>(simd: S, x: S::f32s, r: S::f32s) -> S::f32s {
+    let quiet = simd.transmute_f32s_u32s(
+        simd.or_u32s(simd.transmute_u32s_f32s(x), simd.splat_u32s(0x0040_0000)),
+    );
+    let nan = simd.not_m32s(simd.equal_f32s(x, x));
+    simd.select_f32s(nan, quiet, r)
+}
+
 /// A lane-wise function `f32 -> f32`: one elementwise kernel.
 pub(crate) trait Unary: Copy + Send + Sync {
     /// Slice length from which the automatic policy splits the work across threads

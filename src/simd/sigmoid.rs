@@ -15,6 +15,7 @@
 use pulp::Simd;
 
 use super::exp::{exp_unguarded, flush_underflow};
+use super::quiet_nan_passthrough;
 
 /// `ln(2^-126)`, rounded up: below it `exp` is subnormal (or 0). Any threshold below about
 /// -16.7 (where `1 + e` starts to round to 1) would give the same results; this one keeps
@@ -30,8 +31,12 @@ pub(crate) fn sigmoid<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     let z = simd.transmute_f32s_u32s(simd.or_u32s(simd.transmute_u32s_f32s(x), sign));
     let one = simd.splat_f32s(1.0);
     let positive = simd.greater_than_f32s(x, simd.splat_f32s(0.0));
-    // False for NaN (an ordered comparison): NaN lanes stay on the first path, NaN throughout.
-    let deep = simd.less_than_f32s(z, simd.splat_f32s(SUBNORMAL_BELOW));
+    // Also true for NaN (the negation of an ordered comparison): NaN lanes take the second
+    // path, which returns the input NaN (quieted) with bit operations. Arithmetic leaves a
+    // NaN's sign and payload to the compiler (it may fold the sign-setting `or` into an
+    // FMA's negation in one copy of the loop and not in another), and a NaN's bits must not
+    // depend on its neighbours or on where a slice is split.
+    let deep = simd.not_m32s(simd.greater_than_or_equal_f32s(z, simd.splat_f32s(SUBNORMAL_BELOW)));
     if S::F32_LANES == 1 {
         // The one-lane backend: branch-free, as the compiler vectorizes its loop (a branch per
         // element measured 35% slower, the second path's extra blends 15%).
@@ -39,7 +44,7 @@ pub(crate) fn sigmoid<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
         let numerator = simd.select_f32s(positive, one, e);
         simd.div_f32s(numerator, simd.add_f32s(one, e))
     } else if simd.first_true_m32s(deep) == S::F32_LANES {
-        // Every lane z >= SUBNORMAL_BELOW (or NaN): exp needs no flush.
+        // Every lane z >= SUBNORMAL_BELOW: exp needs no flush.
         let e = exp_unguarded(simd, z);
         let numerator = simd.select_f32s(positive, one, e);
         simd.div_f32s(numerator, simd.add_f32s(one, e))
@@ -50,6 +55,7 @@ pub(crate) fn sigmoid<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
         let deep_negative = simd.less_than_f32s(x, simd.splat_f32s(SUBNORMAL_BELOW));
         let numerator = simd.select_f32s(simd.or_m32s(positive, deep_negative), one, e);
         let q = simd.div_f32s(numerator, simd.add_f32s(one, e));
-        simd.select_f32s(deep_negative, e, q)
+        let r = simd.select_f32s(deep_negative, e, q);
+        quiet_nan_passthrough(simd, x, r)
     }
 }
