@@ -235,6 +235,22 @@ fn nan_in_gives_nan_out_for_every_function_on_every_backend() {
     }
 }
 
+#[test]
+fn sigmoid_and_tanh_return_the_input_nan_quieted_on_every_backend() {
+    // Their NaN lanes are handled with bit operations, so the bits are fixed, whatever the
+    // neighbours (ordinary values, or lanes that take the second path) and the backend.
+    for f in [Func::Sigmoid, Func::Tanh] {
+        for &nb in NANS {
+            let want = f32::from_bits(nb | 0x0040_0000);
+            for filler in [0.75, 0.0, -100.0] {
+                at_every_position_among(f, filler, f32::from_bits(nb), &|what, _, got| {
+                    expect_bits(what, got, want)
+                });
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // exp
 // ---------------------------------------------------------------------------------------------

@@ -179,7 +179,9 @@ impl Io for OutOfPlace<'_> {
             // other, 16 bytes of allocator header apart), a load issued after a store to the
             // same low address bits waits for it ("4K aliasing"). Measured on AVX-512 in L1
             // with `y` 16 or 64 bytes after `x`: ReLU 38-47 instead of 28-29 Gelem/s, no
-            // loss at other distances, and the transcendental kernels gain 5-7%.
+            // loss at other distances, and the transcendental kernels gain 5-7%. (The order
+            // is the compiler's to keep: `x` and `y` do not alias, so it could sink the load;
+            // it did not in the builds measured, and the report example shows a regression.)
             let mut x = first;
             let last = yv.len() - 1;
             for (i, (y, &next)) in yv.iter_mut().zip(ahead).enumerate() {

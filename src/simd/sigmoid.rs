@@ -5,12 +5,13 @@
 //! approximations clamped near +-18 (MLAS, tract), this keeps full relative accuracy in the
 //! negative tail, down to subnormal results. Error: at most 2 ULP.
 //!
-//! A vector with a lane `|x| > -SUBNORMAL_BELOW` (where `e` is subnormal, or 0) takes a second
-//! path, chosen per vector: there `1 + e` rounds to 1, so for negative `x` the result is `e`
-//! itself, and the division runs on a benign numerator instead. A division with a subnormal quotient takes a
-//! slow path on this CPU (4-5x the time of the whole kernel on such inputs), and the branch
-//! replaces the comparison and blend that flushing `e` below the underflow threshold needs
-//! anyway, so typical inputs pay nothing for it.
+//! A vector with a lane `|x| > -SUBNORMAL_BELOW` (where `e` is subnormal, or 0) or a NaN
+//! takes a second path, chosen per vector: there `1 + e` rounds to 1, so for negative `x` the
+//! result is `e` itself, and the division runs on a benign numerator instead. A division with
+//! a subnormal quotient takes a slow path on this CPU (4-5x the time of the whole kernel on
+//! such inputs), and the branch replaces the comparison and blend that flushing `e` below the
+//! underflow threshold needs anyway, so typical inputs pay nothing for it. NaN comes out as
+//! the input NaN, quieted, on every backend.
 
 use pulp::Simd;
 
@@ -42,7 +43,7 @@ pub(crate) fn sigmoid<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
         // element measured 35% slower, the second path's extra blends 15%).
         let e = flush_underflow(simd, z, exp_unguarded(simd, z));
         let numerator = simd.select_f32s(positive, one, e);
-        simd.div_f32s(numerator, simd.add_f32s(one, e))
+        quiet_nan_passthrough(simd, x, simd.div_f32s(numerator, simd.add_f32s(one, e)))
     } else if simd.first_true_m32s(deep) == S::F32_LANES {
         // Every lane z >= SUBNORMAL_BELOW: exp needs no flush.
         let e = exp_unguarded(simd, z);
