@@ -28,7 +28,8 @@ const C4: f32 = 0.041_668_39;
 const C5: f32 = 0.008_368_745;
 const C6: f32 = 0.001_381_453_9;
 /// Minimax coefficients of `q(r) ~ (expm1(r) - r) / r^2` on `[-ln2/2, ln2/2]`, weighted for
-/// the relative error of `expm1` (0.03 ULP with these f32 coefficients; fitted for this crate).
+/// the relative error of `expm1` (fitted for this crate: 0.03 ULP in the fit with these f32
+/// coefficients; what is asserted is tanh's 2-ULP bound, over all inputs).
 /// One degree more than `exp`'s: `expm1(r)` is small near 0, so the same absolute error
 /// would be a larger relative one.
 const M2: f32 = 0.5;
@@ -48,21 +49,35 @@ pub(crate) const EXP_MIN_NONZERO_INPUT: f32 = -103.972_08;
 /// out); other lanes hold garbage that the caller must replace (see [`exp`]).
 #[inline(always)]
 pub(crate) fn exp_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
-    let magic = simd.splat_f32s(MAGIC_BIAS);
-    // t = round(x * log2 e) + MAGIC_BIAS, in one rounding where the backend has FMA.
-    let t = simd.mul_add_e_f32s(x, simd.splat_f32s(LOG2E), magic);
-    let n = simd.sub_f32s(t, magic);
-
+    let (t, n) = round_scaled(simd, x, LOG2E, MAGIC_BIAS);
     // r = x - n ln2, |r| <= ln2/2 (plus a hair on the scalar backend).
-    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
-    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
-
+    let r = minus_n_ln2_over(simd, x, n, 1.0);
     scale_by_pow2(simd, exp_reduced(simd, r), n, t)
 }
 
+/// `(t, n)` with `t = round(x * scale) + magic`, in one rounding where the backend has FMA,
+/// and `n = t - magic`, the rounded integer itself (exact). `magic` is `MAGIC_BIAS`, possibly
+/// plus a small integer that then sits in the low bits of `t`.
+#[inline(always)]
+fn round_scaled<S: Simd>(simd: S, x: S::f32s, scale: f32, magic: f32) -> (S::f32s, S::f32s) {
+    let magic = simd.splat_f32s(magic);
+    let t = simd.mul_add_e_f32s(x, simd.splat_f32s(scale), magic);
+    (t, simd.sub_f32s(t, magic))
+}
+
+/// `x - n ln2 / k` (`k` = 1 or 2, which divides both Cody-Waite constants exactly), with the
+/// first step exact even without FMA.
+#[inline(always)]
+fn minus_n_ln2_over<S: Simd>(simd: S, x: S::f32s, n: S::f32s, k: f32) -> S::f32s {
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI / k), x);
+    simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO / k), r)
+}
+
 /// `1 - exp(2x)` (that is, `-expm1(2x)`) for every lane, to full relative accuracy also near 0
-/// (tiny `x` gives `-2x`, `+-0` gives `+0`), without guards: valid for `-43.5 <= x <= 43.5`
-/// and NaN (NaN in, NaN out); other lanes hold garbage that the caller must replace. (The
+/// (tiny `x` gives `-2x`, `+-0` gives `+0`), without guards: by construction valid for
+/// `-43.5 <= x <= 43.5` (`2^n` normal) and NaN; other lanes hold garbage that the caller must
+/// replace. Its only caller, tanh, uses `-9.5 <= x <= -2^-13`, which `tests/exhaustive.rs`
+/// covers input by input. (The
 /// doubling is free: it folds into the reduction and the power of two. tanh needs
 /// `-expm1(-2|x|)`, non-negative, so that its sign can be set with one bit operation.)
 ///
@@ -74,15 +89,12 @@ pub(crate) fn exp_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 pub(crate) fn neg_expm1_twice_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     // t = round(2x log2 e) + MAGIC_BIAS + 127: the low bits of t hold the biased exponent
     // n + 127 of 2^n, so one shift builds 2^n (the shift drops the high bits).
-    let magic = simd.splat_f32s(MAGIC_BIAS + 127.0);
-    let t = simd.mul_add_e_f32s(x, simd.splat_f32s(LOG2E * 2.0), magic);
-    let n = simd.sub_f32s(t, magic);
-    // h = x - n ln2/2 (ln2/2 is ln2 halved exactly).
+    let (t, n) = round_scaled(simd, x, LOG2E * 2.0, MAGIC_BIAS + 127.0);
+    // h = x - n ln2/2.
     let h = if S::F32_LANES == 1 {
         // pulp's one-lane backend (`Scalar`) evaluates `mul_add_e` unfused: the rounded
         // product `n * ln2/2` would cost up to 3 ULP, so it takes the two-constant reduction.
-        let h = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI / 2.0), x);
-        simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO / 2.0), h)
+        minus_n_ln2_over(simd, x, n, 2.0)
     } else {
         // With FMA one constant suffices, which saves an FMA per element in a loop bound by
         // the FMA units: ln2/2 rounded to f32 is off by only 9.5e-10, so h is off by
@@ -183,9 +195,7 @@ pub(crate) fn exp<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 /// `x + lo`. Other lanes hold garbage that the caller must replace.
 #[inline(always)]
 pub(crate) fn exp_nonpositive_lo<S: Simd>(simd: S, x: S::f32s, lo: S::f32s) -> S::f32s {
-    let magic = simd.splat_f32s(MAGIC_BIAS);
-    let t = simd.mul_add_e_f32s(x, simd.splat_f32s(LOG2E), magic);
-    let n = simd.sub_f32s(t, magic);
+    let (t, n) = round_scaled(simd, x, LOG2E, MAGIC_BIAS);
     let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
     let r = simd.add_f32s(r, lo);
     let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);

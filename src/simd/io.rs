@@ -44,7 +44,8 @@ pub(crate) trait Io: Sized + Send {
     fn map<S: Simd, F: Unary>(self, simd: S, f: F) {
         let vector_bytes = core::mem::size_of::<S::f32s>();
         let head = match self.shared_misalignment(vector_bytes) {
-            Some(off) if off != 0 && off % 4 == 0 => (vector_bytes - off) / 4,
+            // `off` is a multiple of 4: an `f32` slice is 4-byte aligned.
+            Some(off) if off != 0 => (vector_bytes - off) / 4,
             _ => 0,
         };
         if head > 0 && self.len() > head {

@@ -16,6 +16,22 @@ pub(crate) mod tanh;
 
 use pulp::Simd;
 
+/// `-|x|` (the sign bit set), for the kernels that evaluate on the non-positive half.
+#[inline(always)]
+pub(crate) fn neg_abs<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    simd.transmute_f32s_u32s(simd.or_u32s(simd.transmute_u32s_f32s(x), simd.splat_u32s(SIGN_BIT)))
+}
+
+/// `t` (never negative) with the sign bit of `x`.
+#[inline(always)]
+pub(crate) fn with_sign_of<S: Simd>(simd: S, t: S::f32s, x: S::f32s) -> S::f32s {
+    let sign = simd.and_u32s(simd.transmute_u32s_f32s(x), simd.splat_u32s(SIGN_BIT));
+    simd.transmute_f32s_u32s(simd.or_u32s(simd.transmute_u32s_f32s(t), sign))
+}
+
+/// The sign bit of an f32.
+const SIGN_BIT: u32 = 0x8000_0000;
+
 /// `r` with every NaN lane of `x` replaced by that NaN, quieted (bit operations only, so the
 /// result's bits are fixed: arithmetic on a NaN leaves its sign and payload to the compiler).
 #[inline(always)]
