@@ -6,9 +6,13 @@ use crate::Error;
 
 /// An instruction-set level the kernels can run on.
 ///
-/// The kernels are written once, generic over lane width; a backend only chooses the width and
-/// the instructions. `Avx2` and `Avx512` perform the same operations in the same order and give
-/// bit-identical results; `Scalar` (one lane, no FMA) stays within the same error bounds.
+/// The kernels are written once, generic over lane width; a backend chooses the width and the
+/// instructions. `Avx2` and `Avx512` give bit-identical results: they compute the same values
+/// in the same order, except that AVX-512 scales by `2^n` in `exp` with one `vscalefps` where
+/// AVX2 uses two exact multiplications, and both round the same exact value once. `Scalar`
+/// (one lane, no FMA) evaluates the fused steps unfused and takes a two-constant range
+/// reduction where one constant would lose accuracy without FMA; its results can differ from
+/// the SIMD backends' by an ULP, within the same proven bounds.
 ///
 /// ```
 /// use simd_activations::Backend;
@@ -60,7 +64,8 @@ impl Backend {
         self.arch().is_some()
     }
 
-    /// Every backend this CPU supports, from the narrowest to the widest.
+    /// Every backend this CPU supports, from the narrowest to the widest (a new `Vec`: the
+    /// crate's only allocating function outside the opt-in `testing` feature).
     pub fn supported() -> Vec<Backend> {
         Backend::ALL
             .iter()
@@ -116,15 +121,6 @@ impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// `"scalar, avx2, avx512"`: the supported backends, for error messages.
-pub(crate) fn supported_list() -> String {
-    Backend::supported()
-        .iter()
-        .map(|b| b.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Capability tokens for x86-64. When `build.rs` saw the target features enabled at compile

@@ -56,6 +56,17 @@ pub enum Error {
     },
     /// The requested backend cannot run on this CPU (or this build's target).
     UnsupportedBackend(Backend),
+    /// A string given to [`Activation::from_str`](crate::Activation) names no activation.
+    UnknownActivation,
+    /// A string given to [`Activation::from_str`](crate::Activation) names an activation but
+    /// its bracketed parameter is malformed: not a number, or brackets on a function that has
+    /// no parameter.
+    MalformedActivation {
+        /// The activation's name.
+        name: &'static str,
+        /// Whether it takes a parameter (`"leaky_relu(0.2)"`) or none (`"sigmoid"`).
+        takes_param: bool,
+    },
 }
 
 impl fmt::Display for Error {
@@ -86,75 +97,44 @@ impl fmt::Display for Error {
                 f,
                 "invalid parameter: {name}[{i}] = {value}; every element must be finite"
             ),
-            Error::UnsupportedBackend(b) => write!(
+            Error::UnsupportedBackend(b) => {
+                write!(
+                    f,
+                    "backend {b} is not supported by this CPU; supported here:"
+                )?;
+                for (i, s) in crate::Backend::ALL
+                    .iter()
+                    .filter(|s| s.is_supported())
+                    .enumerate()
+                {
+                    write!(f, "{}{s}", if i == 0 { " " } else { ", " })?;
+                }
+                Ok(())
+            }
+            Error::UnknownActivation => {
+                f.write_str("unknown activation; the known names are")?;
+                for (i, name) in crate::Activation::ALL.iter().map(|a| a.name()).enumerate() {
+                    write!(f, "{}{name}", if i == 0 { " " } else { ", " })?;
+                }
+                Ok(())
+            }
+            Error::MalformedActivation {
+                name,
+                takes_param: true,
+            } => write!(
                 f,
-                "backend {b} is not supported by this CPU; supported here: {}",
-                crate::backend::supported_list()
+                "malformed parameter for {name}: write {name} or {name}(value) with a finite \
+                 number, for example {name}(0.1)"
+            ),
+            Error::MalformedActivation {
+                name,
+                takes_param: false,
+            } => write!(
+                f,
+                "{name} takes no parameter: write {name} without brackets"
             ),
         }
     }
 }
 
 impl std::error::Error for Error {}
-
-/// Checks that an out-of-place call's slices have equal lengths.
-#[inline]
-pub(crate) fn check_same_len(x: &[f32], y: &[f32]) -> Result<(), Error> {
-    if x.len() == y.len() {
-        Ok(())
-    } else {
-        Err(Error::LengthMismatch {
-            input: x.len(),
-            output: y.len(),
-        })
-    }
-}
-
-/// Checks that a scalar parameter is finite.
-#[inline]
-pub(crate) fn check_finite(name: &'static str, value: f32) -> Result<(), Error> {
-    if value.is_finite() {
-        Ok(())
-    } else {
-        Err(Error::InvalidParameter {
-            name,
-            index: None,
-            value,
-        })
-    }
-}
-
-/// Checks that every element of a parameter slice is finite.
-#[inline]
-pub(crate) fn check_all_finite(name: &'static str, values: &[f32]) -> Result<(), Error> {
-    match values.iter().position(|v| !v.is_finite()) {
-        None => Ok(()),
-        Some(i) => Err(Error::InvalidParameter {
-            name,
-            index: Some(i),
-            value: values[i],
-        }),
-    }
-}
-
-/// Checks that `dim` is non-zero and divides `len`.
-#[inline]
-pub(crate) fn check_divides(
-    what: &'static str,
-    len: usize,
-    dim_name: &'static str,
-    dim: usize,
-) -> Result<(), Error> {
-    if dim == 0 {
-        Err(Error::ZeroDimension { name: dim_name })
-    } else if len % dim != 0 {
-        Err(Error::NotDivisible {
-            what,
-            len,
-            dim_name,
-            dim,
-        })
-    } else {
-        Ok(())
-    }
-}

@@ -2,14 +2,12 @@
 
 use std::sync::OnceLock;
 
-use pulp::{Simd, WithSimd};
-
-use crate::error::{check_all_finite, check_divides, check_finite, check_same_len};
-use crate::parallel::{Threading, for_each_piece};
+use crate::activations::{Activation, for_each_activation, kernel};
+use crate::drive::rows::{self, Kind};
+use crate::drive::{Cost, Threading, elementwise};
+use crate::simd::Unary;
 use crate::simd::io::{InPlace, Io, OutOfPlace};
-use crate::simd::{Exp, LeakyRelu, Prelu, Relu, Sigmoid, Tanh, Unary, prelu};
-use crate::softmax_rows::{self, Kind};
-use crate::{Backend, Error};
+use crate::{Backend, Error, validate};
 
 /// A handle on the kernels: the backend they run on and how they use threads.
 ///
@@ -48,21 +46,115 @@ impl Default for Kernels {
     }
 }
 
-/// Generates the four entry points of a `Unary` kernel on `Kernels`.
-macro_rules! unary_methods {
-    ($(#[$doc:meta])* $name:ident, $inplace:ident, $op:expr) => {
-        $(#[$doc])*
-        ///
-        /// Errors: [`Error::LengthMismatch`] if `x.len() != y.len()` (then `y` is untouched).
-        pub fn $name(&self, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-            check_same_len(x, y)?;
-            self.run_unary($op, OutOfPlace { x, y });
-            Ok(())
-        }
+/// The return type of an in-place method: `()` without a parameter (nothing to check),
+/// `Result` with one.
+macro_rules! inplace_return {
+    () => { () };
+    ($p:ident) => { Result<(), Error> };
+}
+pub(crate) use inplace_return;
 
-        /// In-place form of the method of the same name without `_inplace`.
-        pub fn $inplace(&self, x: &mut [f32]) {
-            self.run_unary($op, InPlace(x));
+/// The value an in-place method returns (see [`inplace_return`]).
+macro_rules! inplace_ok {
+    () => {
+        ()
+    };
+    ($p:ident) => {
+        Ok(())
+    };
+}
+
+/// The result of an in-place call as a `Result` (see [`inplace_return`]).
+macro_rules! inplace_result {
+    ($call:expr) => {{
+        $call;
+        Ok(())
+    }};
+    ($call:expr, $p:ident) => {
+        $call
+    };
+}
+
+/// Generates, from the registry, the named methods of every activation and
+/// `activate`/`activate_inplace`.
+macro_rules! kernels_methods {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident { $($p:ident = $default:expr)? } => $name:ident, $inplace:ident {
+            bound: $bound:expr,
+            cost: $cost:ident,
+            kernel: $kernel:path,
+            reference: $reference:path,
+            naive: |$nx:ident| $naive:expr,
+            special: $special:literal,
+        }
+    )*) => {
+        impl Kernels {
+            $(
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = concat!(
+                    "Error bound: ", stringify!($bound), " ULP against the `f64` reference ",
+                    "rounded to `f32` (0: exact), on every input and backend. Special values: ",
+                    $special, "."
+                )]
+                #[doc = ""]
+                #[doc = "Errors (before anything is written):"]
+                $(#[doc = concat!(
+                    "[`Error::InvalidParameter`] if `", stringify!($p), "` is NaN or infinite;"
+                )])?
+                #[doc = "[`Error::LengthMismatch`] if `x.len() != y.len()`."]
+                pub fn $name(&self, x: &[f32], y: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
+                    $(validate::finite(stringify!($p), $p)?;)?
+                    validate::same_len(x, y)?;
+                    self.run(kernel::$variant { $($p)? }, OutOfPlace::new(x, y));
+                    Ok(())
+                }
+
+                #[doc = concat!("In-place [`Kernels::", stringify!($name), "`].")]
+                $(#[doc = concat!(
+                    "\n\nErrors: [`Error::InvalidParameter`] if `", stringify!($p),
+                    "` is NaN or infinite (then `x` is untouched)."
+                )])?
+                pub fn $inplace(&self, x: &mut [f32] $(, $p: f32)?) -> inplace_return!($($p)?) {
+                    $(validate::finite(stringify!($p), $p)?;)?
+                    self.run(kernel::$variant { $($p)? }, InPlace::new(x));
+                    inplace_ok!($($p)?)
+                }
+            )*
+
+            /// Runs the activation `act`: bit for bit what its named method gives, with the
+            /// same checks, one dispatch per call.
+            ///
+            /// Errors (before anything is written): [`Error::InvalidParameter`] for a NaN or
+            /// infinite parameter, [`Error::LengthMismatch`] if `x.len() != y.len()`.
+            ///
+            /// ```
+            /// use simd_activations::{Activation, Kernels};
+            ///
+            /// let k = Kernels::global();
+            /// let x = [-1.0_f32, 0.5];
+            /// let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+            /// k.activate(Activation::Tanh, &x, &mut a)?;
+            /// k.tanh(&x, &mut b)?;
+            /// assert_eq!(a, b);
+            /// # Ok::<(), simd_activations::Error>(())
+            /// ```
+            pub fn activate(&self, act: Activation, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
+                match act {
+                    $(Activation::$variant { $($p)? } => self.$name(x, y $(, $p)?),)*
+                }
+            }
+
+            /// In-place [`Kernels::activate`]. Errors: [`Error::InvalidParameter`] for a NaN or
+            /// infinite parameter (then `x` is untouched).
+            pub fn activate_inplace(&self, act: Activation, x: &mut [f32]) -> Result<(), Error> {
+                match act {
+                    $(Activation::$variant { $($p)? } => {
+                        inplace_result!(self.$inplace(x $(, $p)?) $(, $p)?)
+                    })*
+                }
+            }
         }
     };
 }
@@ -108,10 +200,10 @@ impl Kernels {
     /// The same handle, splitting work across the current rayon pool for every slice of at
     /// least `min_len` elements (softmax: `rows * cols`), whatever the kernel.
     ///
-    /// The automatic policy ([`Kernels::automatic_threading`]) uses thresholds measured per
-    /// kernel instead: 256 Ki elements for exp, sigmoid and tanh, 64 Ki for softmax and
-    /// log-softmax (`rows * cols`; a single row is split across threads from 256 Ki on),
-    /// 4 Mi for the memory-bound ReLU family.
+    /// The automatic policy ([`Kernels::automatic_threading`]) uses per-kernel thresholds
+    /// instead: 256 Ki elements for the transcendental functions (exp, sigmoid, tanh), 4 Mi for
+    /// the memory-bound ones (the ReLU family, hard sigmoid, hard swish), 64 Ki for softmax and
+    /// log-softmax (`rows * cols`; a single row is split across threads from 256 Ki on).
     #[must_use]
     pub fn parallel_threshold(self, min_len: usize) -> Kernels {
         Kernels {
@@ -134,57 +226,9 @@ impl Kernels {
         self.backend
     }
 
-    /// Whether the handle may split work across threads.
+    /// Whether the handle never splits work across threads (made by [`Kernels::sequential`]).
     pub fn is_sequential(&self) -> bool {
         self.threading == Threading::Sequential
-    }
-
-    unary_methods!(
-        /// `y[i] = exp(x[i])`, within 1 ULP of the correctly rounded result, subnormal results
-        /// included; `+inf` for `x > 88.72283`, `+0` for `x < -103.97208`, NaN for NaN.
-        exp,
-        exp_inplace,
-        Exp
-    );
-    unary_methods!(
-        /// `y[i] = 1 / (1 + exp(-x[i]))`, within 2 ULP, subnormal results included; always in
-        /// `[0, 1]`; NaN for NaN, 1 for `+inf`, 0 for `-inf`.
-        sigmoid,
-        sigmoid_inplace,
-        Sigmoid
-    );
-    unary_methods!(
-        /// `y[i] = tanh(x[i])`, within 2 ULP; always in `[-1, 1]`; odd bit for bit
-        /// (`tanh(-x) == -tanh(x)`, `-0.0` stays `-0.0`); NaN for NaN, `+-1` for `+-inf`.
-        tanh,
-        tanh_inplace,
-        Tanh
-    );
-    unary_methods!(
-        /// `y[i] = if x[i] < 0 { +0 } else { x[i] }`: exact; NaN and `-0.0` pass through.
-        relu,
-        relu_inplace,
-        Relu
-    );
-
-    /// `y[i] = if x[i] < 0 { alpha * x[i] } else { x[i] }`: exact (one rounding of the
-    /// product); NaN and `-0.0` pass through.
-    ///
-    /// Errors (before anything is written): [`Error::InvalidParameter`] if `alpha` is NaN or
-    /// infinite, [`Error::LengthMismatch`] if `x.len() != y.len()`.
-    pub fn leaky_relu(&self, x: &[f32], y: &mut [f32], alpha: f32) -> Result<(), Error> {
-        check_finite("alpha", alpha)?;
-        check_same_len(x, y)?;
-        self.run_unary(LeakyRelu(alpha), OutOfPlace { x, y });
-        Ok(())
-    }
-
-    /// In-place [`Kernels::leaky_relu`]. Errors: [`Error::InvalidParameter`] for a NaN or
-    /// infinite `alpha` (then `x` is untouched).
-    pub fn leaky_relu_inplace(&self, x: &mut [f32], alpha: f32) -> Result<(), Error> {
-        check_finite("alpha", alpha)?;
-        self.run_unary(LeakyRelu(alpha), InPlace(x));
-        Ok(())
     }
 
     /// PReLU, channels-last: `x` is a sequence of rows of `slopes.len()` channels and
@@ -226,9 +270,15 @@ impl Kernels {
         slopes: &[f32],
         inner: usize,
     ) -> Result<(), Error> {
-        check_prelu(x.len(), slopes, inner)?;
-        check_same_len(x, y)?;
-        self.run_prelu(OutOfPlace { x, y }, slopes, inner);
+        validate::prelu(x.len(), slopes, inner)?;
+        validate::same_len(x, y)?;
+        elementwise::run_prelu(
+            self.arch,
+            self.min_len(Cost::Memory),
+            OutOfPlace::new(x, y),
+            slopes,
+            inner,
+        );
         Ok(())
     }
 
@@ -239,8 +289,14 @@ impl Kernels {
         slopes: &[f32],
         inner: usize,
     ) -> Result<(), Error> {
-        check_prelu(x.len(), slopes, inner)?;
-        self.run_prelu(InPlace(x), slopes, inner);
+        validate::prelu(x.len(), slopes, inner)?;
+        elementwise::run_prelu(
+            self.arch,
+            self.min_len(Cost::Memory),
+            InPlace::new(x),
+            slopes,
+            inner,
+        );
         Ok(())
     }
 
@@ -268,12 +324,11 @@ impl Kernels {
     /// # Ok::<(), simd_activations::Error>(())
     /// ```
     pub fn softmax(&self, x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
-        check_divides("x.len()", x.len(), "cols", cols)?;
-        check_same_len(x, y)?;
-        softmax_rows::run(
+        validate::rows(x, Some(y), cols)?;
+        rows::run(
             self.arch,
             self.threading,
-            OutOfPlace { x, y },
+            OutOfPlace::new(x, y),
             cols,
             Kind::Softmax,
         );
@@ -283,8 +338,14 @@ impl Kernels {
     /// In-place [`Kernels::softmax`]. Errors: [`Error::ZeroDimension`] if `cols == 0`,
     /// [`Error::NotDivisible`] if `x.len()` is not a multiple of `cols` (then `x` is untouched).
     pub fn softmax_inplace(&self, x: &mut [f32], cols: usize) -> Result<(), Error> {
-        check_divides("x.len()", x.len(), "cols", cols)?;
-        softmax_rows::run(self.arch, self.threading, InPlace(x), cols, Kind::Softmax);
+        validate::rows(x, None, cols)?;
+        rows::run(
+            self.arch,
+            self.threading,
+            InPlace::new(x),
+            cols,
+            Kind::Softmax,
+        );
         Ok(())
     }
 
@@ -304,12 +365,11 @@ impl Kernels {
     /// # Ok::<(), simd_activations::Error>(())
     /// ```
     pub fn log_softmax(&self, x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
-        check_divides("x.len()", x.len(), "cols", cols)?;
-        check_same_len(x, y)?;
-        softmax_rows::run(
+        validate::rows(x, Some(y), cols)?;
+        rows::run(
             self.arch,
             self.threading,
-            OutOfPlace { x, y },
+            OutOfPlace::new(x, y),
             cols,
             Kind::LogSoftmax,
         );
@@ -318,85 +378,28 @@ impl Kernels {
 
     /// In-place [`Kernels::log_softmax`]. Errors: as [`Kernels::softmax_inplace`].
     pub fn log_softmax_inplace(&self, x: &mut [f32], cols: usize) -> Result<(), Error> {
-        check_divides("x.len()", x.len(), "cols", cols)?;
-        softmax_rows::run(
+        validate::rows(x, None, cols)?;
+        rows::run(
             self.arch,
             self.threading,
-            InPlace(x),
+            InPlace::new(x),
             cols,
             Kind::LogSoftmax,
         );
         Ok(())
     }
 
-    fn run_unary<F: Unary, I: Io>(&self, f: F, io: I) {
-        let arch = self.arch;
-        for_each_piece(
-            io,
-            self.threading.min_len(F::PARALLEL_MIN_LEN),
-            &|piece, _| arch.dispatch(UnaryKernel { f, io: piece }),
-        );
+    /// Runs a one-input kernel over `io` with this handle's backend and threading.
+    #[inline]
+    fn run<K: Unary, I: Io<Side = ()>>(&self, k: K, io: I) {
+        elementwise::run(self.arch, self.min_len(K::COST), io, k);
     }
 
-    fn run_prelu<I: Io>(&self, io: I, slopes: &[f32], inner: usize) {
-        let arch = self.arch;
-        let min_len = self.threading.min_len(Prelu::PARALLEL_MIN_LEN);
-        for_each_piece(io, min_len, &|piece, start| {
-            arch.dispatch(PreluKernel {
-                io: piece,
-                start,
-                slopes,
-                inner,
-            })
-        });
+    /// The length from which a kernel of class `cost` splits across threads; `None`: never.
+    #[inline]
+    fn min_len(&self, cost: Cost) -> Option<usize> {
+        self.threading.min_len(cost.parallel_min_len())
     }
 }
 
-/// The shape and parameter checks of PReLU, shared with `reference`.
-pub(crate) fn check_prelu(len: usize, slopes: &[f32], inner: usize) -> Result<(), Error> {
-    if slopes.is_empty() {
-        return Err(Error::ZeroDimension {
-            name: "slopes.len()",
-        });
-    }
-    if inner == 0 {
-        return Err(Error::ZeroDimension { name: "inner" });
-    }
-    check_all_finite("slopes", slopes)?;
-    let (dim_name, dim) = if inner == 1 {
-        ("slopes.len()", slopes.len())
-    } else {
-        ("slopes.len() * inner", slopes.len().saturating_mul(inner))
-    };
-    check_divides("x.len()", len, dim_name, dim)
-}
-
-/// One dispatch of a unary kernel over a piece.
-struct UnaryKernel<F, I> {
-    f: F,
-    io: I,
-}
-
-impl<F: Unary, I: Io> WithSimd for UnaryKernel<F, I> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        self.io.map(simd, self.f);
-    }
-}
-
-/// One dispatch of PReLU over a piece starting at element `start` of the tensor.
-struct PreluKernel<'a, I> {
-    io: I,
-    start: usize,
-    slopes: &'a [f32],
-    inner: usize,
-}
-
-impl<I: Io> WithSimd for PreluKernel<'_, I> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        prelu::prelu(simd, self.io, self.start, self.slopes, self.inner);
-    }
-}
+for_each_activation!(kernels_methods);

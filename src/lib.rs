@@ -1,7 +1,7 @@
 //! SIMD-accelerated activation functions for `f32` slices, with stated error bounds.
 //!
-//! The kernels compute `exp`, sigmoid, tanh, ReLU, Leaky ReLU and PReLU over slices, and
-//! softmax and log-softmax over the rows of a matrix. They are
+//! The kernels compute `exp`, sigmoid, tanh, ReLU, Leaky ReLU, PReLU, hard sigmoid and hard
+//! swish over slices, and softmax and log-softmax over the rows of a matrix. They are
 //! written once, generic over [`pulp`]'s `Simd` trait, and dispatched at run time to AVX-512,
 //! AVX2 + FMA or portable scalar code (see [`Backend`]); long slices are split across rayon
 //! threads. `exp` is the crate's own (range reduction, minimax polynomial, exponent bit tricks)
@@ -9,7 +9,9 @@
 //!
 //! # Accuracy
 //! Error bounds are stated in ULP (see [`ulp`]) against the `f64` result rounded to `f32`
-//! ([`mod@reference`]), on every backend, subnormal results included:
+//! ([`mod@reference`]), on every backend, subnormal results included. The elementwise bounds
+//! are proven on all 2^32 inputs; each function's doc, and [`Activation`], state its bound and
+//! special values ([`Activation::ulp_bound`] returns it):
 //!
 //! | function | bound | special values |
 //! |---|---|---|
@@ -17,15 +19,19 @@
 //! | [`sigmoid`] | 2 ULP | NaN -> NaN, `+inf` -> 1, `-inf` -> 0, `-0.0` -> 0.5, in `[0, 1]` |
 //! | [`tanh`] | 2 ULP | NaN -> NaN, `+-inf` -> `+-1`, `+-0` -> `+-0`, odd bit for bit |
 //! | [`relu`], [`leaky_relu`], [`prelu`] | exact | NaN -> NaN, `-0.0` -> `-0.0` |
-//! | [`softmax`], [`log_softmax`] | 4 ULP per element (measured: 2 and 1), rows sum to 1 within `1e-6` | a row with NaN or `+inf`, or all `-inf` -> NaN row; `-inf` -> 0 (log: `-inf`) |
+//! | [`hard_sigmoid`] | 1 ULP | NaN -> NaN, `x <= -3` -> 0, `x >= 3` -> 1 |
+//! | [`hard_swish`] | 2 ULP | NaN -> NaN, `x <= -3` -> `-0.0`, `-0.0` -> `-0.0` |
+//! | [`softmax`], [`log_softmax`] | 4 ULP per element, rows sum to 1 within `1e-6` | a row with NaN or `+inf`, or all `-inf` -> NaN row; `-inf` -> 0 (log: `-inf`) |
 //!
 //! The softmax bounds hold for rows of any length (tested up to 2^20 elements) and values
 //! anywhere in the finite range: `x - max` is carried to better than `f32` precision into `exp`,
 //! the sums are compensated, and log-softmax keeps `log(sum)` accurate when it is close to 0.
+//! (The README lists the measured maxima per backend.)
 //!
 //! `Avx2` and `Avx512` give bit-identical results (softmax too: its sums use 16 logical lanes
-//! and a fixed reduction order on every backend, and do not depend on the number of threads). No kernel changes the floating-point
-//! control register.
+//! and a fixed reduction order on every backend, and do not depend on the number of threads);
+//! [`Backend`] says what differs between backends and why results still agree. No kernel
+//! changes the floating-point control register.
 //!
 //! # Use
 //! ```
@@ -51,7 +57,10 @@
 //! [`Error`]; on `Err` the output is untouched. No function panics on any input.
 //!
 //! # Allocation
-//! The crate never allocates. A sequential call ([`Kernels::sequential`], or any input below
+//! No kernel allocates; the one allocating function of the default API is
+//! [`Backend::supported`], which returns a `Vec`. The measuring machinery (`accuracy`, which
+//! allocates, uses rayon and asserts) and the naive baselines (`naive`) are behind the opt-in
+//! cargo feature `testing`, which the crate's tests, benches and example enable. A sequential call ([`Kernels::sequential`], or any input below
 //! the parallel threshold) makes no heap allocation at all. A call split across threads from
 //! inside a rayon pool (`pool.install(..)`) allocates nothing once the pool has run it once.
 //! From outside any pool, rayon hands the work over through its global injector queue, which
@@ -61,92 +70,102 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "testing")]
 pub mod accuracy;
+mod activations;
 mod backend;
+mod drive;
 mod error;
 mod kernels;
-mod parallel;
 pub mod reference;
 mod simd;
-mod softmax_rows;
 pub mod ulp;
+mod validate;
 
+pub use activations::Activation;
+#[cfg(feature = "testing")]
+pub use activations::naive;
 pub use backend::Backend;
 pub use error::Error;
 pub use kernels::Kernels;
 
-/// Generates a free function (and its in-place twin) that calls the method of the same name on
-/// [`Kernels::global`].
+use activations::for_each_activation;
+use kernels::inplace_return;
+
+/// Generates, from the registry, one free function per activation (and its in-place twin)
+/// calling the method of the same name on [`Kernels::global`].
 macro_rules! free_functions {
-    ($(#[$doc:meta])* $name:ident, $inplace:ident) => {
-        $(#[$doc])*
-        ///
-        /// Runs on the best backend of this CPU, split across rayon threads for long slices.
-        /// Errors: [`Error::LengthMismatch`] if `x.len() != y.len()` (then `y` is untouched).
-        pub fn $name(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-            Kernels::global().$name(x, y)
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident { $($p:ident = $default:expr)? } => $name:ident, $inplace:ident {
+            bound: $bound:expr,
+            cost: $cost:ident,
+            kernel: $kernel:path,
+            reference: $reference:path,
+            naive: |$nx:ident| $naive:expr,
+            special: $special:literal,
+        }
+    )*) => {$(
+        $(#[doc = $doc])*
+        #[doc = ""]
+        #[doc = concat!(
+            "Within ", stringify!($bound), " ULP of the `f64` reference rounded to `f32` ",
+            "(0: exact) on every input; special values: ", $special, ". Runs on the best backend ",
+            "of this CPU, split across rayon threads for long slices; see [`Kernels::",
+            stringify!($name), "`] for the errors."
+        )]
+        #[doc = ""]
+        #[doc = "```"]
+        #[doc = "use simd_activations::{reference, ulp};"]
+        #[doc = ""]
+        #[doc = "let x = [-4.0_f32, -0.5, -0.0, 0.0, 0.5, 4.0];"]
+        #[doc = "let (mut y, mut want) = ([0.0; 6], [0.0; 6]);"]
+        #[doc = concat!(
+            "simd_activations::", stringify!($name), "(&x, &mut y"
+            $(, ", ", stringify!($default))?, ")?;"
+        )]
+        #[doc = concat!(
+            "reference::", stringify!($name), "(&x, &mut want"
+            $(, ", ", stringify!($default))?, ")?;"
+        )]
+        #[doc = concat!(
+            "assert!(y.iter().zip(&want).all(|(a, b)| ulp::distance(*a, *b) <= ",
+            stringify!($bound), "));"
+        )]
+        #[doc = "# Ok::<(), simd_activations::Error>(())"]
+        #[doc = "```"]
+        pub fn $name(x: &[f32], y: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
+            Kernels::global().$name(x, y $(, $p)?)
         }
 
-        /// In-place form of the function of the same name without `_inplace`.
-        pub fn $inplace(x: &mut [f32]) {
-            Kernels::global().$inplace(x)
+        #[doc = concat!("In-place [`", stringify!($name), "`].")]
+        pub fn $inplace(x: &mut [f32] $(, $p: f32)?) -> inplace_return!($($p)?) {
+            Kernels::global().$inplace(x $(, $p)?)
         }
-    };
+    )*};
 }
 
-free_functions!(
-    /// `y[i] = exp(x[i])`, within 1 ULP, subnormal results included (gradual underflow down to
-    /// `x = -103.97208`); `+inf` for `x > 88.72283`, `+0` for `-inf`, NaN for NaN.
-    exp,
-    exp_inplace
-);
-free_functions!(
-    /// The logistic sigmoid `y[i] = 1 / (1 + exp(-x[i]))`, within 2 ULP, subnormal results
-    /// included; always in `[0, 1]`; NaN for NaN, 1 for `+inf`, 0 for `-inf`, 0.5 for `-0.0`.
-    ///
-    /// ```
-    /// let x = [-200.0_f32, -90.0, 0.0, 90.0];
-    /// let mut y = [0.0; 4];
-    /// simd_activations::sigmoid(&x, &mut y)?;
-    /// assert_eq!(y[0], 0.0);
-    /// assert!(y[1] > 0.0 && y[1] < f32::MIN_POSITIVE); // subnormal, not flushed
-    /// assert_eq!(y[2..], [0.5, 1.0]);
-    /// # Ok::<(), simd_activations::Error>(())
-    /// ```
-    sigmoid,
-    sigmoid_inplace
-);
-free_functions!(
-    /// `y[i] = tanh(x[i])`, within 2 ULP; always in `[-1, 1]`; `tanh(-x) == -tanh(x)` bit
-    /// for bit, `+-0` kept, NaN for NaN, `+-1` for `+-inf`.
-    tanh,
-    tanh_inplace
-);
-free_functions!(
-    /// ReLU: `y[i] = if x[i] < 0 { +0 } else { x[i] }`, exact; NaN and `-0.0` pass through.
-    relu,
-    relu_inplace
-);
+for_each_activation!(free_functions);
 
-/// Leaky ReLU: `y[i] = if x[i] < 0 { alpha * x[i] } else { x[i] }`, exact.
-///
-/// Errors (before anything is written): [`Error::InvalidParameter`] for a NaN or infinite
-/// `alpha`, [`Error::LengthMismatch`] if `x.len() != y.len()`.
+/// Runs the activation `act` (chosen at run time) on the best backend: bit for bit what its
+/// named function gives. See [`Kernels::activate`].
 ///
 /// ```
+/// use simd_activations::Activation;
+///
+/// let act: Activation = "hard_swish".parse()?;
 /// let mut y = [0.0_f32; 3];
-/// simd_activations::leaky_relu(&[-1.0, 0.0, 2.0], &mut y, 0.1)?;
-/// assert_eq!(y, [-0.1, 0.0, 2.0]);
-/// assert!(simd_activations::leaky_relu(&[1.0], &mut [0.0], f32::NAN).is_err());
+/// simd_activations::activate(act, &[-4.0, 0.0, 4.0], &mut y)?;
+/// assert_eq!(y, [-0.0, 0.0, 4.0]);
 /// # Ok::<(), simd_activations::Error>(())
 /// ```
-pub fn leaky_relu(x: &[f32], y: &mut [f32], alpha: f32) -> Result<(), Error> {
-    Kernels::global().leaky_relu(x, y, alpha)
+pub fn activate(act: Activation, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
+    Kernels::global().activate(act, x, y)
 }
 
-/// In-place [`leaky_relu`].
-pub fn leaky_relu_inplace(x: &mut [f32], alpha: f32) -> Result<(), Error> {
-    Kernels::global().leaky_relu_inplace(x, alpha)
+/// In-place [`activate`].
+pub fn activate_inplace(act: Activation, x: &mut [f32]) -> Result<(), Error> {
+    Kernels::global().activate_inplace(act, x)
 }
 
 /// PReLU with learned per-channel slopes, channels-last: element `i` uses

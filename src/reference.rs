@@ -20,8 +20,9 @@
 //! # Ok::<(), simd_activations::Error>(())
 //! ```
 
-use crate::Error;
-use crate::error::{check_finite, check_same_len};
+use crate::activations::for_each_activation;
+use crate::validate::{self, same_len};
+use crate::{Activation, Error};
 
 /// `exp(x)` of one value, in `f64`, rounded to `f32`.
 #[inline]
@@ -66,39 +67,78 @@ pub fn relu_one(x: f32) -> f32 {
     if x < 0.0 { 0.0 } else { x }
 }
 
-fn map(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) -> Result<(), Error> {
-    check_same_len(x, y)?;
+/// `min(max(x + 3, 0), 6) / 6` of one value, in `f64`, rounded to `f32`.
+#[inline]
+pub fn hard_sigmoid_one(x: f32) -> f32 {
+    (hard_sigmoid_f64(f64::from(x))) as f32
+}
+
+fn hard_sigmoid_f64(x: f64) -> f64 {
+    if x.is_nan() {
+        x
+    } else {
+        (x + 3.0).clamp(0.0, 6.0) / 6.0
+    }
+}
+
+/// `x * min(max(x + 3, 0), 6) / 6` of one value, in `f64`, rounded to `f32`; `-0.0` for
+/// `x <= -3` (the sign of `x * 0`), also for `-inf`, where the product would be NaN.
+#[inline]
+pub fn hard_swish_one(x: f32) -> f32 {
+    let x = f64::from(x);
+    if x <= -3.0 {
+        -0.0
+    } else {
+        (x * hard_sigmoid_f64(x)) as f32
+    }
+}
+
+/// Reference [`activate`](crate::activate): `y[i] = activate_one(act, x[i])`, with the same
+/// checks.
+pub fn activate(act: Activation, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
+    act.validate()?;
+    same_len(x, y)?;
     for (y, &x) in y.iter_mut().zip(x) {
-        *y = f(x);
+        *y = activate_one(act, x);
     }
     Ok(())
 }
 
-/// Reference [`exp`](crate::exp).
-pub fn exp(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-    map(x, y, exp_one)
+/// Generates, from the registry, the slice reference of every activation (`reference::exp`,
+/// ...) and the dispatch of [`activate_one`].
+macro_rules! reference_slices {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident { $($p:ident = $default:expr)? } => $name:ident, $inplace:ident {
+            bound: $bound:expr,
+            cost: $cost:ident,
+            kernel: $kernel:path,
+            reference: $reference:path,
+            naive: |$nx:ident| $naive:expr,
+            special: $special:literal,
+        }
+    )*) => {
+        $(
+            #[doc = concat!(
+                "Reference [`", stringify!($name), "`](crate::", stringify!($name),
+                "): `", stringify!($reference), "` on every element, with the same checks."
+            )]
+            pub fn $name(x: &[f32], y: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
+                activate(Activation::$variant $({ $p })?, x, y)
+            }
+        )*
+
+        /// `act` of one value, in `f64`, rounded to `f32`: the reference of
+        /// [`crate::activate`].
+        pub fn activate_one(act: Activation, x: f32) -> f32 {
+            match act {
+                $(Activation::$variant { $($p)? } => $reference(x $(, $p)?),)*
+            }
+        }
+    };
 }
 
-/// Reference [`sigmoid`](crate::sigmoid).
-pub fn sigmoid(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-    map(x, y, sigmoid_one)
-}
-
-/// Reference [`tanh`](crate::tanh).
-pub fn tanh(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-    map(x, y, tanh_one)
-}
-
-/// Reference [`relu`](crate::relu).
-pub fn relu(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-    map(x, y, relu_one)
-}
-
-/// Reference [`leaky_relu`](crate::leaky_relu).
-pub fn leaky_relu(x: &[f32], y: &mut [f32], alpha: f32) -> Result<(), Error> {
-    check_finite("alpha", alpha)?;
-    map(x, y, |v| leaky_relu_one(v, alpha))
-}
+for_each_activation!(reference_slices);
 
 /// Reference [`prelu`](crate::prelu) (channels-last).
 pub fn prelu(x: &[f32], y: &mut [f32], slopes: &[f32]) -> Result<(), Error> {
@@ -112,8 +152,8 @@ pub fn prelu_channels_first(
     slopes: &[f32],
     inner: usize,
 ) -> Result<(), Error> {
-    crate::kernels::check_prelu(x.len(), slopes, inner)?;
-    check_same_len(x, y)?;
+    validate::prelu(x.len(), slopes, inner)?;
+    same_len(x, y)?;
     let period = slopes.len() * inner;
     for (i, (y, &x)) in y.iter_mut().zip(x).enumerate() {
         *y = leaky_relu_one(x, slopes[(i % period) / inner]);
@@ -144,15 +184,10 @@ fn row_sums(row: &[f32]) -> Option<(f64, f64, u64)> {
     Some((m, others, ones))
 }
 
-fn check_rows(x: &[f32], y: &[f32], cols: usize) -> Result<(), Error> {
-    crate::error::check_divides("x.len()", x.len(), "cols", cols)?;
-    check_same_len(x, y)
-}
-
 /// Reference [`softmax`](crate::softmax): per row, `exp(x - max) / sum` in `f64` (the
 /// elements equal to the maximum contribute exactly 1 each), rounded once to `f32`.
 pub fn softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
-    check_rows(x, y, cols)?;
+    validate::rows(x, Some(y), cols)?;
     for (xr, yr) in x.chunks_exact(cols).zip(y.chunks_exact_mut(cols)) {
         match row_sums(xr) {
             None => yr.fill(f32::NAN),
@@ -171,7 +206,7 @@ pub fn softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
 /// with `ln(sum) = ln_1p(others)` when one element holds the maximum (so that it keeps full
 /// relative accuracy when the others are tiny), rounded once to `f32`.
 pub fn log_softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
-    check_rows(x, y, cols)?;
+    validate::rows(x, Some(y), cols)?;
     for (xr, yr) in x.chunks_exact(cols).zip(y.chunks_exact_mut(cols)) {
         match row_sums(xr) {
             None => yr.fill(f32::NAN),

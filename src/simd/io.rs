@@ -1,47 +1,136 @@
-//! Where a kernel reads and writes: out of place (`x` -> `y`) or in place. The walk over full
-//! vectors and the masked tail is written once per layout (`Io::for_each_vector`); the kernels'
-//! loops (`map`, `map_with`, `map_cyclic`) are written once on top of it.
+//! Where a kernel reads and writes: out of place (`x` -> `y`) or in place, with or without a
+//! second input stream read in lockstep (a PReLU slope stream; a gradient's `dy`).
+//!
+//! The walk over full vectors and the masked tail is written once per layout
+//! (`Io::for_each_vector`), for one or two inputs alike; the kernels' loops (`map`,
+//! `map_cyclic`) are written once on top of it.
 
 use pulp::Simd;
 
 use super::{Binary, Unary};
 
-/// What `Io::for_each_vector` computes for vector `i` of the input.
-///
-/// A trait rather than a closure: closures cannot be marked `#[inline(always)]` on stable
-/// Rust, and one that is not inlined is compiled without the dispatched target features
-/// (measured: 50x slower).
-pub(crate) trait VectorFn<S: Simd> {
-    fn call(&mut self, simd: S, x: S::f32s, i: usize) -> S::f32s;
+/// The input streams read beside the main one, in lockstep with it: none (`()`) or one slice.
+pub(crate) trait Side: Copy + Send + Sync {
+    /// What one vector of the side streams is (`()` or `S::f32s`).
+    type Vector<S: Simd>: Copy;
+    /// Splits at element `mid`.
+    fn split_at(self, mid: usize) -> (Self, Self);
+    /// The byte offset modulo `align`, or `None` for no stream.
+    fn misalignment(&self, align: usize) -> Option<usize>;
+    /// The full vectors, in order, and the remaining elements.
+    fn vectors<S: Simd>(self) -> (impl Iterator<Item = Self::Vector<S>>, Self);
+    /// The remaining elements (fewer than a vector) loaded with zeros in the absent lanes.
+    fn partial<S: Simd>(self, simd: S) -> Self::Vector<S>;
+    /// The number of elements, if there is a stream.
+    fn len(&self) -> Option<usize>;
 }
 
-/// A kernel's input and output, split and walked the same way whether they alias or not.
+impl Side for () {
+    type Vector<S: Simd> = ();
+    #[inline(always)]
+    fn split_at(self, _: usize) -> ((), ()) {
+        ((), ())
+    }
+    #[inline(always)]
+    fn misalignment(&self, _: usize) -> Option<usize> {
+        None
+    }
+    #[inline(always)]
+    fn vectors<S: Simd>(self) -> (impl Iterator<Item = ()>, ()) {
+        (core::iter::repeat(()), ())
+    }
+    #[inline(always)]
+    fn partial<S: Simd>(self, _: S) {}
+    #[inline(always)]
+    fn len(&self) -> Option<usize> {
+        None
+    }
+}
+
+impl Side for &[f32] {
+    type Vector<S: Simd> = S::f32s;
+    #[inline(always)]
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        <[f32]>::split_at(self, mid)
+    }
+    #[inline(always)]
+    fn misalignment(&self, align: usize) -> Option<usize> {
+        Some(self.as_ptr() as usize % align)
+    }
+    #[inline(always)]
+    fn vectors<S: Simd>(self) -> (impl Iterator<Item = S::f32s>, Self) {
+        let (v, t) = S::as_simd_f32s(self);
+        (v.iter().copied(), t)
+    }
+    #[inline(always)]
+    fn partial<S: Simd>(self, simd: S) -> S::f32s {
+        simd.partial_load_f32s(self)
+    }
+    #[inline(always)]
+    fn len(&self) -> Option<usize> {
+        Some(<[f32]>::len(self))
+    }
+}
+
+/// A kernel over one vector of the main input and one of the side streams `E`.
+///
+/// [`Unary`] kernels are `Kernel<()>`, [`Binary`] ones `Kernel<&[f32]>`.
+pub(crate) trait Kernel<E: Side>: Copy + Send + Sync {
+    /// The kernel applied to one vector.
+    fn apply_to<S: Simd>(self, simd: S, x: S::f32s, side: E::Vector<S>) -> S::f32s;
+}
+
+impl<F: Unary> Kernel<()> for F {
+    #[inline(always)]
+    fn apply_to<S: Simd>(self, simd: S, x: S::f32s, _: ()) -> S::f32s {
+        self.apply(simd, x)
+    }
+}
+
+impl<F: Binary> Kernel<&[f32]> for F {
+    #[inline(always)]
+    fn apply_to<S: Simd>(self, simd: S, x: S::f32s, b: S::f32s) -> S::f32s {
+        self.apply(simd, x, b)
+    }
+}
+
+/// What `Io::for_each_vector` computes for each vector of the inputs.
+///
+/// A trait rather than a closure: closures cannot be marked `#[inline(always)]` on stable
+/// Rust, and one that is not inlined is compiled without the dispatched target features (many
+/// times slower). `&mut self`: a walk may carry state (a cycle position, a running sum).
+pub(crate) trait VectorFn<S: Simd, E: Side> {
+    fn call(&mut self, simd: S, x: S::f32s, side: E::Vector<S>) -> S::f32s;
+}
+
+/// A kernel's inputs and output, split and walked the same way whether they alias or not.
 pub(crate) trait Io: Sized + Send {
+    /// The streams read beside the main input.
+    type Side: Side;
+
     /// Number of elements.
     fn len(&self) -> usize;
 
-    /// Splits at element `mid` (as `slice::split_at`).
+    /// Splits at element `mid` (as `slice::split_at`), every stream at once.
     fn split_at(self, mid: usize) -> (Self, Self);
 
-    /// For every vector `v` of the input, in order, stores `g(v, i)` at the same place of the
-    /// output, where `i` counts the vectors; a last partial vector is loaded with zeros in the
-    /// absent lanes and stored partially.
-    fn for_each_vector<S: Simd, G: VectorFn<S>>(self, simd: S, g: G);
+    /// For every vector of the inputs, in order, stores `g(x, side)` at the same place of the
+    /// output; a last partial vector is loaded with zeros in the absent lanes and stored
+    /// partially.
+    fn for_each_vector<S: Simd, G: VectorFn<S, Self::Side>>(self, simd: S, g: G);
 
-    /// The byte offset of the input and of the output modulo `align` (a power of two), if
-    /// the two agree; `None` if they differ.
+    /// The byte offset of every stream modulo `align` (a power of two), if they all agree;
+    /// `None` if they differ.
     fn shared_misalignment(&self, align: usize) -> Option<usize>;
 
-    /// `y[i] = f(x[i])` for every element.
+    /// `y[i] = k(x[i], side[i])` for every element.
     ///
-    /// When the input and the output are equally misaligned, a short head (one partial
-    /// vector) goes first, so that every full vector is loaded and stored aligned: on the
-    /// development machine a vector that straddles two cache lines costs almost a cache access
-    /// more, and the ReLU family in L1 runs at 46-48 instead of 32 Gelem/s aligned. (Elementwise
-    /// results do not depend on how elements are grouped into vectors; the kernels with
-    /// per-position parameters, `map_with` and `map_cyclic`, keep the plain walk.)
+    /// When every stream is equally misaligned, a short head (one partial vector) goes first,
+    /// so that every full vector is loaded and stored aligned: a vector that straddles two
+    /// cache lines costs almost a second cache access, which bounds the memory-light kernels
+    /// in L1. (Elementwise results do not depend on how elements are grouped into vectors.)
     #[inline(always)]
-    fn map<S: Simd, F: Unary>(self, simd: S, f: F) {
+    fn map<S: Simd, K: Kernel<Self::Side>>(self, simd: S, k: K) {
         let vector_bytes = core::mem::size_of::<S::f32s>();
         let head = match self.shared_misalignment(vector_bytes) {
             // `off` is a multiple of 4: an `f32` slice is 4-byte aligned.
@@ -50,20 +139,20 @@ pub(crate) trait Io: Sized + Send {
         };
         if head > 0 && self.len() > head {
             let (head, body) = self.split_at(head);
-            head.for_each_vector(simd, Map(f));
-            body.for_each_vector(simd, Map(f));
+            head.for_each_vector(simd, Map(k));
+            body.for_each_vector(simd, Map(k));
         } else {
-            self.for_each_vector(simd, Map(f));
+            self.for_each_vector(simd, Map(k));
         }
     }
+}
 
-    /// `y[i] = f(x[i], param[i])` for every element; `param.len() == self.len()`.
-    #[inline(always)]
-    fn map_with<S: Simd, F: Binary>(self, simd: S, f: F, param: &[f32]) {
-        debug_assert_eq!(param.len(), self.len());
-        let (vectors, tail) = S::as_simd_f32s(param);
-        self.for_each_vector(simd, MapWith { f, vectors, tail });
-    }
+/// A one-input [`Io`] that can take a second input stream.
+pub(crate) trait OneInput: Io<Side = ()> {
+    /// The same layout reading `side` beside the input.
+    type With<'b>: Io<Side = &'b [f32]>;
+    /// Adds the stream `side` (`side.len() == self.len()`).
+    fn with<'b>(self, side: &'b [f32]) -> Self::With<'b>;
 
     /// `f(x, p)` where the parameter vectors `params` repeat cyclically along the input:
     /// vector `i` of the input uses `params[i % params.len()]` (`params` is not empty).
@@ -77,29 +166,12 @@ pub(crate) trait Io: Sized + Send {
     }
 }
 
-struct Map<F>(F);
+struct Map<K>(K);
 
-impl<S: Simd, F: Unary> VectorFn<S> for Map<F> {
+impl<S: Simd, E: Side, K: Kernel<E>> VectorFn<S, E> for Map<K> {
     #[inline(always)]
-    fn call(&mut self, simd: S, x: S::f32s, _: usize) -> S::f32s {
-        self.0.apply(simd, x)
-    }
-}
-
-struct MapWith<'a, F, V> {
-    f: F,
-    vectors: &'a [V],
-    tail: &'a [f32],
-}
-
-impl<S: Simd, F: Binary> VectorFn<S> for MapWith<'_, F, S::f32s> {
-    #[inline(always)]
-    fn call(&mut self, simd: S, x: S::f32s, i: usize) -> S::f32s {
-        let p = match self.vectors.get(i) {
-            Some(&p) => p,
-            None => simd.partial_load_f32s(self.tail),
-        };
-        self.f.apply(simd, x, p)
+    fn call(&mut self, simd: S, x: S::f32s, side: E::Vector<S>) -> S::f32s {
+        self.0.apply_to(simd, x, side)
     }
 }
 
@@ -108,9 +180,9 @@ struct MapConst<F, V> {
     p: V,
 }
 
-impl<S: Simd, F: Binary> VectorFn<S> for MapConst<F, S::f32s> {
+impl<S: Simd, F: Binary> VectorFn<S, ()> for MapConst<F, S::f32s> {
     #[inline(always)]
-    fn call(&mut self, simd: S, x: S::f32s, _: usize) -> S::f32s {
+    fn call(&mut self, simd: S, x: S::f32s, _: ()) -> S::f32s {
         self.f.apply(simd, x, self.p)
     }
 }
@@ -121,9 +193,9 @@ struct MapCyclic<'a, F, V> {
     next: usize,
 }
 
-impl<S: Simd, F: Binary> VectorFn<S> for MapCyclic<'_, F, S::f32s> {
+impl<S: Simd, F: Binary> VectorFn<S, ()> for MapCyclic<'_, F, S::f32s> {
     #[inline(always)]
-    fn call(&mut self, simd: S, x: S::f32s, _: usize) -> S::f32s {
+    fn call(&mut self, simd: S, x: S::f32s, _: ()) -> S::f32s {
         let y = self.f.apply(simd, x, self.params[self.next]);
         self.next += 1;
         if self.next == self.params.len() {
@@ -133,16 +205,44 @@ impl<S: Simd, F: Binary> VectorFn<S> for MapCyclic<'_, F, S::f32s> {
     }
 }
 
-/// Read `x`, write `y` (equal lengths).
-pub(crate) struct OutOfPlace<'a> {
+/// Read `x` (and `side`), write `y` (equal lengths).
+pub(crate) struct OutOfPlace<'a, E = ()> {
     pub(crate) x: &'a [f32],
+    pub(crate) side: E,
     pub(crate) y: &'a mut [f32],
 }
 
-/// Read and write `x`.
-pub(crate) struct InPlace<'a>(pub(crate) &'a mut [f32]);
+impl<'a> OutOfPlace<'a> {
+    /// One input, `x`, and the output `y`.
+    #[inline(always)]
+    pub(crate) fn new(x: &'a [f32], y: &'a mut [f32]) -> Self {
+        OutOfPlace { x, side: (), y }
+    }
+}
 
-impl Io for OutOfPlace<'_> {
+/// Read and write `x` (reading `side` beside it).
+pub(crate) struct InPlace<'a, E = ()>(pub(crate) &'a mut [f32], pub(crate) E);
+
+impl<'a> InPlace<'a> {
+    /// One input, overwritten.
+    #[inline(always)]
+    pub(crate) fn new(x: &'a mut [f32]) -> Self {
+        InPlace(x, ())
+    }
+}
+
+/// Whether `a` and the side's misalignment (if any) agree.
+#[inline(always)]
+fn agree(a: usize, side: Option<usize>) -> Option<usize> {
+    match side {
+        Some(b) if b != a => None,
+        _ => Some(a),
+    }
+}
+
+impl<E: Side> Io for OutOfPlace<'_, E> {
+    type Side = E;
+
     #[inline(always)]
     fn len(&self) -> usize {
         self.x.len()
@@ -152,52 +252,82 @@ impl Io for OutOfPlace<'_> {
     fn shared_misalignment(&self, align: usize) -> Option<usize> {
         let x = self.x.as_ptr() as usize % align;
         let y = self.y.as_ptr() as usize % align;
-        (x == y).then_some(x)
+        if x != y {
+            return None;
+        }
+        agree(x, self.side.misalignment(align))
     }
 
     #[inline(always)]
     fn split_at(self, mid: usize) -> (Self, Self) {
         let (x0, x1) = self.x.split_at(mid);
+        let (s0, s1) = self.side.split_at(mid);
         let (y0, y1) = self.y.split_at_mut(mid);
-        (OutOfPlace { x: x0, y: y0 }, OutOfPlace { x: x1, y: y1 })
+        (
+            OutOfPlace {
+                x: x0,
+                side: s0,
+                y: y0,
+            },
+            OutOfPlace {
+                x: x1,
+                side: s1,
+                y: y1,
+            },
+        )
     }
 
     #[inline(always)]
-    fn for_each_vector<S: Simd, G: VectorFn<S>>(self, simd: S, mut g: G) {
+    fn for_each_vector<S: Simd, G: VectorFn<S, E>>(self, simd: S, mut g: G) {
         debug_assert_eq!(self.x.len(), self.y.len());
+        debug_assert!(self.side.len().is_none_or(|n| n == self.x.len()));
         let (xv, xt) = S::as_simd_f32s(self.x);
         let (yv, yt) = S::as_mut_simd_f32s(self.y);
+        let (sv, st) = self.side.vectors::<S>();
+        let full = xv.len();
+        let mut inputs = xv.iter().copied().zip(sv);
         if core::mem::size_of::<S::f32s>() < 64 {
             // Narrower vectors: the plain loop. (The pipelined one below is not vectorized by
-            // the compiler on the one-lane backend, 10-30% slower, and on AVX2 it measured
-            // both faster and slower than this one, depending on the kernel and the layout.)
-            for (i, (y, &x)) in yv.iter_mut().zip(xv).enumerate() {
-                *y = g.call(simd, x, i);
+            // the compiler on the one-lane backend, and on AVX2 it was faster for some kernels
+            // and layouts and slower for others.)
+            for (y, (x, s)) in yv.iter_mut().zip(inputs) {
+                *y = g.call(simd, x, s);
             }
-        } else if let Some((&first, ahead)) = xv.split_first() {
+        } else if let Some(first) = inputs.next() {
             // Each input vector is loaded before the previous result is stored: when `y`
             // starts just after `x` modulo 4 KiB (as with two buffers allocated one after the
             // other, 16 bytes of allocator header apart), a load issued after a store to the
-            // same low address bits waits for it ("4K aliasing"). Measured on AVX-512 in L1
-            // with `y` 16 or 64 bytes after `x`: ReLU 38-47 instead of 28-29 Gelem/s, no
-            // loss at other distances, and the transcendental kernels gain 5-7%. (The order
-            // is the compiler's to keep: `x` and `y` do not alias, so it could sink the load;
-            // it did not in the builds measured, and the report example shows a regression.)
-            let mut x = first;
-            let last = yv.len() - 1;
-            for (i, (y, &next)) in yv.iter_mut().zip(ahead).enumerate() {
-                *y = g.call(simd, x, i);
-                x = next;
+            // same low address bits waits for it ("4K aliasing"). (The order is the
+            // compiler's to keep: `x` and `y` do not alias, so it could sink the load.)
+            let mut cur = first;
+            for (y, next) in yv[..full - 1].iter_mut().zip(inputs) {
+                *y = g.call(simd, cur.0, cur.1);
+                cur = next;
             }
-            yv[last] = g.call(simd, x, last);
+            yv[full - 1] = g.call(simd, cur.0, cur.1);
         }
         if !xt.is_empty() {
-            simd.partial_store_f32s(yt, g.call(simd, simd.partial_load_f32s(xt), xv.len()));
+            let x = simd.partial_load_f32s(xt);
+            simd.partial_store_f32s(yt, g.call(simd, x, st.partial(simd)));
         }
     }
 }
 
-impl Io for InPlace<'_> {
+impl<'a> OneInput for OutOfPlace<'a> {
+    type With<'b> = OutOfPlace<'a, &'b [f32]>;
+    #[inline(always)]
+    fn with<'b>(self, side: &'b [f32]) -> OutOfPlace<'a, &'b [f32]> {
+        OutOfPlace {
+            x: self.x,
+            side,
+            y: self.y,
+        }
+    }
+}
+
+impl<E: Side> Io for InPlace<'_, E> {
+    type Side = E;
+
     #[inline(always)]
     fn len(&self) -> usize {
         self.0.len()
@@ -205,25 +335,35 @@ impl Io for InPlace<'_> {
 
     #[inline(always)]
     fn shared_misalignment(&self, align: usize) -> Option<usize> {
-        Some(self.0.as_ptr() as usize % align)
+        agree(self.0.as_ptr() as usize % align, self.1.misalignment(align))
     }
 
     #[inline(always)]
     fn split_at(self, mid: usize) -> (Self, Self) {
         let (a, b) = self.0.split_at_mut(mid);
-        (InPlace(a), InPlace(b))
+        let (s0, s1) = self.1.split_at(mid);
+        (InPlace(a, s0), InPlace(b, s1))
     }
 
     #[inline(always)]
-    fn for_each_vector<S: Simd, G: VectorFn<S>>(self, simd: S, mut g: G) {
+    fn for_each_vector<S: Simd, G: VectorFn<S, E>>(self, simd: S, mut g: G) {
+        debug_assert!(self.1.len().is_none_or(|n| n == self.0.len()));
         let (v, t) = S::as_mut_simd_f32s(self.0);
-        let full = v.len();
-        for (i, x) in v.iter_mut().enumerate() {
-            *x = g.call(simd, *x, i);
+        let (sv, st) = self.1.vectors::<S>();
+        for (x, s) in v.iter_mut().zip(sv) {
+            *x = g.call(simd, *x, s);
         }
         if !t.is_empty() {
             let x = simd.partial_load_f32s(t);
-            simd.partial_store_f32s(t, g.call(simd, x, full));
+            simd.partial_store_f32s(t, g.call(simd, x, st.partial(simd)));
         }
+    }
+}
+
+impl<'a> OneInput for InPlace<'a> {
+    type With<'b> = InPlace<'a, &'b [f32]>;
+    #[inline(always)]
+    fn with<'b>(self, side: &'b [f32]) -> InPlace<'a, &'b [f32]> {
+        InPlace(self.0, side)
     }
 }

@@ -3,10 +3,20 @@
 //! Every function here is `#[inline(always)]`: each is compiled into the body of one `pulp`
 //! dispatch (`WithSimd::with_simd`), where the target features of the chosen level are
 //! enabled. A generic helper that is not inlined is compiled without them and runs many times
-//! slower. The math of a kernel lives in exactly one function (`exp::exp`, `sigmoid::sigmoid`,
-//! ...); backends differ only in lane width.
+//! slower. The math of a function lives in exactly one generic function (`exp::exp`,
+//! `sigmoid::sigmoid`, ...), with its bound and algorithm in its doc.
+//!
+//! What differs between backends, and why results still agree:
+//! - lane width (1, 8 or 16; softmax's sums use 16 logical lanes whatever the width);
+//! - `exp`'s power-of-two scaling: one `vscalefps` on AVX-512, two exact multiplications
+//!   elsewhere; both round the same exact value once, so AVX2 and AVX-512 agree bit for bit;
+//! - fused multiply-add: AVX2 and AVX-512 fuse every `mul_add_e`; the scalar backend (no FMA)
+//!   evaluates them unfused, and where an unfused step would lose accuracy it takes a
+//!   two-constant Cody-Waite reduction instead of one constant (tanh's `expm1`). Its results
+//!   can differ from the SIMD backends' by an ULP, within the same proven bounds.
 
 pub(crate) mod exp;
+pub(crate) mod hard;
 pub(crate) mod io;
 pub(crate) mod prelu;
 pub(crate) mod relu;
@@ -15,6 +25,8 @@ pub(crate) mod softmax;
 pub(crate) mod tanh;
 
 use pulp::Simd;
+
+use crate::drive::Cost;
 
 /// `-|x|` (the sign bit set), for the kernels that evaluate on the non-positive half.
 #[inline(always)]
@@ -43,87 +55,25 @@ pub(crate) fn quiet_nan_passthrough<S: Simd>(simd: S, x: S::f32s, r: S::f32s) ->
     simd.select_f32s(nan, quiet, r)
 }
 
-/// A lane-wise function `f32 -> f32`: one elementwise kernel.
+/// A lane-wise function `f32 -> f32`: one elementwise kernel of one input stream.
 pub(crate) trait Unary: Copy + Send + Sync {
-    /// Slice length from which the automatic policy splits the work across threads
-    /// (measured on the development machine; see `parallel.rs`).
-    const PARALLEL_MIN_LEN: usize;
+    /// How costly the kernel is per element, which sets from what length the automatic
+    /// threading policy splits the work.
+    const COST: Cost;
     /// The kernel applied to one vector.
     fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s;
 }
 
-/// A lane-wise function of the input and a per-element parameter (a PReLU slope).
+/// A lane-wise function of two input streams read in lockstep: the input and a second stream
+/// (PReLU: the slope of each element; a gradient: the incoming `dy`).
 pub(crate) trait Binary: Copy + Send + Sync {
-    /// The kernel applied to one vector of inputs and one of parameters.
-    fn apply<S: Simd>(self, simd: S, x: S::f32s, param: S::f32s) -> S::f32s;
+    /// The kernel applied to one vector of each stream.
+    fn apply<S: Simd>(self, simd: S, x: S::f32s, b: S::f32s) -> S::f32s;
 }
 
-/// Threads pay off for exp, sigmoid and tanh from here on (measured: see `parallel.rs`).
-const TRANSCENDENTAL_PARALLEL_MIN_LEN: usize = 1 << 18;
-/// The ReLU family is memory-bound: a second thread only helps on large slices.
-const LINEAR_PARALLEL_MIN_LEN: usize = 1 << 22;
-
-/// `exp`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Exp;
-impl Unary for Exp {
-    const PARALLEL_MIN_LEN: usize = TRANSCENDENTAL_PARALLEL_MIN_LEN;
-    #[inline(always)]
-    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
-        exp::exp(simd, x)
-    }
-}
-
-/// The logistic sigmoid.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Sigmoid;
-impl Unary for Sigmoid {
-    const PARALLEL_MIN_LEN: usize = TRANSCENDENTAL_PARALLEL_MIN_LEN;
-    #[inline(always)]
-    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
-        sigmoid::sigmoid(simd, x)
-    }
-}
-
-/// `tanh`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Tanh;
-impl Unary for Tanh {
-    const PARALLEL_MIN_LEN: usize = TRANSCENDENTAL_PARALLEL_MIN_LEN;
-    #[inline(always)]
-    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
-        tanh::tanh(simd, x)
-    }
-}
-
-/// ReLU.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Relu;
-impl Unary for Relu {
-    const PARALLEL_MIN_LEN: usize = LINEAR_PARALLEL_MIN_LEN;
-    #[inline(always)]
-    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
-        relu::relu(simd, x)
-    }
-}
-
-/// Leaky ReLU with a fixed slope.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct LeakyRelu(pub f32);
-impl Unary for LeakyRelu {
-    const PARALLEL_MIN_LEN: usize = LINEAR_PARALLEL_MIN_LEN;
-    #[inline(always)]
-    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
-        relu::leaky(simd, x, simd.splat_f32s(self.0))
-    }
-}
-
-/// PReLU: Leaky ReLU with the slope given per element.
+/// PReLU: Leaky ReLU with the slope given per element by the second stream.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Prelu;
-impl Prelu {
-    pub(crate) const PARALLEL_MIN_LEN: usize = LINEAR_PARALLEL_MIN_LEN;
-}
 impl Binary for Prelu {
     #[inline(always)]
     fn apply<S: Simd>(self, simd: S, x: S::f32s, slope: S::f32s) -> S::f32s {

@@ -15,8 +15,9 @@
 
 use pulp::Simd;
 
-use super::io::Io;
-use super::{LeakyRelu, Prelu};
+use super::Prelu;
+use super::io::{Io, OneInput};
+use crate::activations::kernel::LeakyRelu;
 
 /// Runs of one slope at least this long are processed with a splatted slope.
 const MIN_RUN: usize = 32;
@@ -29,7 +30,13 @@ const WINDOW: usize = 1024;
 ///
 /// `slopes` is non-empty and `inner >= 1` (checked by the caller).
 #[inline(always)]
-pub(crate) fn prelu<S: Simd, I: Io>(simd: S, io: I, start: usize, slopes: &[f32], inner: usize) {
+pub(crate) fn prelu<S: Simd, I: OneInput>(
+    simd: S,
+    io: I,
+    start: usize,
+    slopes: &[f32],
+    inner: usize,
+) {
     let period = slopes.len() * inner;
     let phase = start % period;
     let cycle = lcm(period, S::F32_LANES);
@@ -56,12 +63,12 @@ pub(crate) fn prelu<S: Simd, I: Io>(simd: S, io: I, start: usize, slopes: &[f32]
 
 /// Walks the parameter stream `pattern`, repeated, starting at position `phase` of it.
 #[inline(always)]
-fn walk_pattern<S: Simd, I: Io>(simd: S, io: I, mut phase: usize, pattern: &[f32]) {
+fn walk_pattern<S: Simd, I: OneInput>(simd: S, io: I, mut phase: usize, pattern: &[f32]) {
     let mut rest = io;
     while rest.len() > 0 {
         let n = (pattern.len() - phase).min(rest.len());
         let (head, tail) = rest.split_at(n);
-        head.map_with(simd, Prelu, &pattern[phase..phase + n]);
+        head.with(&pattern[phase..phase + n]).map(simd, Prelu);
         rest = tail;
         phase = 0;
     }
@@ -69,7 +76,7 @@ fn walk_pattern<S: Simd, I: Io>(simd: S, io: I, mut phase: usize, pattern: &[f32
 
 /// Runs of `inner` elements sharing one slope, starting at `phase` within the period.
 #[inline(always)]
-fn runs_of_constant_slope<S: Simd, I: Io>(
+fn runs_of_constant_slope<S: Simd, I: OneInput>(
     simd: S,
     io: I,
     mut phase: usize,
@@ -80,7 +87,12 @@ fn runs_of_constant_slope<S: Simd, I: Io>(
     while rest.len() > 0 {
         let n = (inner - phase % inner).min(rest.len());
         let (head, tail) = rest.split_at(n);
-        head.map(simd, LeakyRelu(slopes[phase / inner]));
+        head.map(
+            simd,
+            LeakyRelu {
+                alpha: slopes[phase / inner],
+            },
+        );
         rest = tail;
         phase = (phase + n) % (slopes.len() * inner);
     }
@@ -88,7 +100,7 @@ fn runs_of_constant_slope<S: Simd, I: Io>(
 
 /// Long periods made of short runs: expand the slope stream window by window.
 #[inline(always)]
-fn expanded_windows<S: Simd, I: Io>(
+fn expanded_windows<S: Simd, I: OneInput>(
     simd: S,
     io: I,
     mut phase: usize,
@@ -102,7 +114,7 @@ fn expanded_windows<S: Simd, I: Io>(
         let n = WINDOW.min(period - phase).min(rest.len());
         expand(&mut buf[..n], phase, slopes, inner);
         let (head, tail) = rest.split_at(n);
-        head.map_with(simd, Prelu, &buf[..n]);
+        head.with(&buf[..n]).map(simd, Prelu);
         rest = tail;
         phase = (phase + n) % period;
     }

@@ -17,3 +17,9 @@ pub(crate) fn relu<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     let zero = simd.splat_f32s(0.0);
     simd.select_f32s(simd.less_than_f32s(x, zero), zero, x)
 }
+
+/// Leaky ReLU with one slope for every lane.
+#[inline(always)]
+pub(crate) fn leaky_relu<S: Simd>(simd: S, x: S::f32s, alpha: f32) -> S::f32s {
+    leaky(simd, x, simd.splat_f32s(alpha))
+}

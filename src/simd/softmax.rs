@@ -25,6 +25,7 @@ use pulp::Simd;
 use super::Unary;
 use super::exp::{EXP_MIN_NONZERO_INPUT, exp_nonpositive_lo};
 use super::io::{InPlace, OutOfPlace};
+use crate::drive::Cost;
 
 /// Elements per chunk of a row: the unit of the sum's fixed evaluation order.
 pub(crate) const CHUNK: usize = 4096;
@@ -500,7 +501,7 @@ impl Scale {
 }
 
 impl Unary for Scale {
-    const PARALLEL_MIN_LEN: usize = super::LINEAR_PARALLEL_MIN_LEN;
+    const COST: Cost = Cost::Memory;
     #[inline(always)]
     fn apply<S: Simd>(self, simd: S, e: S::f32s) -> S::f32s {
         let lo = simd.mul_f32s(e, simd.splat_f32s(self.lo));
@@ -516,7 +517,7 @@ pub(crate) struct LogSub {
 }
 
 impl Unary for LogSub {
-    const PARALLEL_MIN_LEN: usize = super::LINEAR_PARALLEL_MIN_LEN;
+    const COST: Cost = Cost::Memory;
     #[inline(always)]
     fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
         let d = simd.sub_f32s(x, simd.splat_f32s(self.max));

@@ -8,7 +8,7 @@
 
 use pulp::{Simd, WithSimd};
 
-use crate::parallel::{Threading, for_each_piece};
+use super::{PIECES_PER_THREAD, Threading, elementwise, split, threads_for};
 use crate::simd::Unary;
 use crate::simd::io::{InPlace, Io, OutOfPlace};
 use crate::simd::softmax::{
@@ -16,15 +16,12 @@ use crate::simd::softmax::{
     tree_split,
 };
 
-/// Elements (`rows * cols`) from which the automatic policy uses threads. Measured with
-/// `examples/report.rs`-style timings on the development machine (2 threads, about 0.25 ns per
-/// element on one): at 32 Ki elements two threads lose, at 64 Ki they gain 15%, at 128 Ki 40%.
+/// Elements (`rows * cols`) from which the automatic policy uses threads: softmax costs about
+/// as much per element as exp, but a call pays the thread wake-up once for all its rows.
 pub(crate) const PARALLEL_MIN_LEN: usize = 1 << 16;
 /// Row length from which a row that cannot be given a thread of its own is split across the
-/// threads (three synchronised phases): break-even at 128 Ki, 30% faster at 256 Ki.
+/// threads: three synchronised phases, which pay only on long rows.
 const LONG_ROW_MIN_LEN: usize = 1 << 18;
-/// Pieces per thread when splitting rows or a long row.
-const PIECES_PER_THREAD: usize = 4;
 
 /// Which function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +33,7 @@ pub(crate) enum Kind {
 }
 
 /// Input and output of a matrix or a row: what the passes need beyond [`Io`].
-pub(crate) trait RowIo: Io {
+pub(crate) trait RowIo: Io<Side = ()> {
     /// The input.
     fn input(&self) -> &[f32];
     /// The output (the input itself when in place).
@@ -58,18 +55,11 @@ impl RowIo for OutOfPlace<'_> {
     }
     #[inline(always)]
     fn stored(&mut self) -> impl ExpPass + '_ {
-        OutOfPlace {
-            x: self.x,
-            y: &mut *self.y,
-        }
+        OutOfPlace::new(self.x, &mut *self.y)
     }
     #[inline(always)]
     fn map_last<S: Simd, F: Unary>(&mut self, simd: S, f: F) {
-        OutOfPlace {
-            x: self.x,
-            y: &mut *self.y,
-        }
-        .map(simd, f);
+        OutOfPlace::new(self.x, &mut *self.y).map(simd, f);
     }
 }
 
@@ -84,11 +74,11 @@ impl RowIo for InPlace<'_> {
     }
     #[inline(always)]
     fn stored(&mut self) -> impl ExpPass + '_ {
-        InPlace(&mut *self.0)
+        InPlace::new(&mut *self.0)
     }
     #[inline(always)]
     fn map_last<S: Simd, F: Unary>(&mut self, simd: S, f: F) {
-        InPlace(&mut *self.0).map(simd, f);
+        InPlace::new(&mut *self.0).map(simd, f);
     }
 }
 
@@ -160,7 +150,7 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
             }
             for b in 0..B {
                 match scale[b] {
-                    Some(scale) => InPlace(rows[b].output()).map(simd, scale),
+                    Some(scale) => InPlace::new(rows[b].output()).map(simd, scale),
                     None => rows[b].output().fill(f32::NAN),
                 }
             }
@@ -265,14 +255,7 @@ pub(crate) fn run<I: RowIo>(
         return;
     }
     // Below the threshold (and for sequential handles) no rayon call at all.
-    let threads = if threading
-        .min_len(PARALLEL_MIN_LEN)
-        .is_some_and(|m| len >= m.max(1))
-    {
-        rayon::current_num_threads()
-    } else {
-        1
-    };
+    let threads = threads_for(len, threading.min_len(PARALLEL_MIN_LEN));
     if threads <= 1 {
         arch.dispatch(Rows { io, cols, kind });
         return;
@@ -280,7 +263,13 @@ pub(crate) fn run<I: RowIo>(
     let rows = len / cols;
     if rows >= 2 * threads || cols < LONG_ROW_MIN_LEN {
         let piece_rows = rows.div_ceil(threads * PIECES_PER_THREAD).max(1);
-        split_rows(arch, io, cols, piece_rows * cols, kind);
+        split(io, 0, piece_rows * cols, &|piece, _| {
+            arch.dispatch(Rows {
+                io: piece,
+                cols,
+                kind,
+            })
+        });
     } else {
         let mut rest = io;
         while Io::len(&rest) > 0 {
@@ -289,20 +278,6 @@ pub(crate) fn run<I: RowIo>(
             rest = tail;
         }
     }
-}
-
-fn split_rows<I: RowIo>(arch: pulp::Arch, io: I, cols: usize, piece_len: usize, kind: Kind) {
-    let len = Io::len(&io);
-    if len <= piece_len {
-        arch.dispatch(Rows { io, cols, kind });
-        return;
-    }
-    let mid = len.div_ceil(piece_len) / 2 * piece_len;
-    let (a, b) = Io::split_at(io, mid);
-    rayon::join(
-        || split_rows(arch, a, cols, piece_len, kind),
-        || split_rows(arch, b, cols, piece_len, kind),
-    );
 }
 
 /// One row split across the threads of the current pool.
@@ -320,12 +295,7 @@ fn long_row<I: RowIo>(arch: pulp::Arch, mut io: I, kind: Kind, threads: usize) {
         Kind::Softmax => {
             let p = par_exp::<_, false>(arch, io.stored(), m, leaf_chunks);
             match softmax_scale(p) {
-                Some(scale) => for_each_piece(InPlace(io.output()), Some(1), &|piece, _| {
-                    arch.dispatch(MapKernel {
-                        io: piece,
-                        f: scale,
-                    })
-                }),
+                Some(scale) => elementwise::run(arch, Some(1), InPlace::new(io.output()), scale),
                 None => io.output().fill(f32::NAN),
             }
         }
@@ -334,9 +304,7 @@ fn long_row<I: RowIo>(arch: pulp::Arch, mut io: I, kind: Kind, threads: usize) {
             match log_of_sum(p) {
                 Some(log_sum) => {
                     let f = LogSub { max: m, log_sum };
-                    for_each_piece(io, Some(1), &|piece, _| {
-                        arch.dispatch(MapKernel { io: piece, f })
-                    });
+                    elementwise::run(arch, Some(1), io, f);
                 }
                 None => io.output().fill(f32::NAN),
             }
@@ -375,18 +343,4 @@ fn par_exp<E: ExpPass, const LOG: bool>(
         || par_exp::<E, LOG>(arch, b, max, leaf_chunks),
     );
     pa.join(pb)
-}
-
-/// One dispatch of an elementwise last pass.
-struct MapKernel<I, F> {
-    io: I,
-    f: F,
-}
-
-impl<I: Io, F: crate::simd::Unary> WithSimd for MapKernel<I, F> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        self.io.map(simd, self.f);
-    }
 }

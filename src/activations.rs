@@ -1,0 +1,335 @@
+//! The registry: every elementwise activation described once.
+//!
+//! [`for_each_activation!`] holds one description per activation: its `Activation` variant and
+//! parameters, the names of its free function and of its in-place form, its proven ULP bound,
+//! its cost class (which picks the threading threshold), its generic SIMD kernel, its `f64`
+//! reference, its naive `std` baseline, and its doc text with its special values. Everything
+//! else is generated from that list by the macros it is handed to: the [`Activation`] enum and
+//! its `name`/`ulp_bound`/`Display`/`FromStr`, the [`Kernels`](crate::Kernels) methods, the free
+//! functions, the slice references in [`reference`](crate::reference), and the naive baselines
+//! of the benches. Tests, benches and the report iterate over [`Activation::ALL`].
+//!
+//! Adding an activation: its math in `src/simd/<name>.rs`, one description below, one
+//! `<name>_one` function in `src/reference.rs`. Nothing else by hand.
+
+use core::fmt;
+use core::str::FromStr;
+
+use crate::Error;
+
+/// Calls `$callback! { ... }` with the description of every elementwise activation.
+///
+/// Each description reads:
+/// ```text
+/// /// doc shared by the variant, the method and the free function
+/// Variant { param = default } => name, name_inplace {   (at most one parameter)
+///     bound: ULP bound (0: exact),
+///     cost: Transcendental | Memory,
+///     kernel: generic fn (simd, x[, param]) -> S::f32s,
+///     reference: fn (x[, param]) -> f32, in f64 rounded once,
+///     naive: |x| the f32 std expression a user would write (naming the parameter),
+///     special: "special values, one line",
+/// }
+/// ```
+macro_rules! for_each_activation {
+    ($callback:ident) => {
+        $callback! {
+            /// `exp(x)`, subnormal results included (gradual underflow down to
+            /// `x = -103.97208`).
+            Exp {} => exp, exp_inplace {
+                bound: 1,
+                cost: Transcendental,
+                kernel: crate::simd::exp::exp,
+                reference: crate::reference::exp_one,
+                naive: |x| x.exp(),
+                special: "NaN -> NaN, `x > 88.72283` -> `+inf`, `x < -103.97208` and `-inf` -> `+0`",
+            }
+            /// The logistic sigmoid `1 / (1 + exp(-x))`, subnormal results included; always in
+            /// `[0, 1]`.
+            Sigmoid {} => sigmoid, sigmoid_inplace {
+                bound: 2,
+                cost: Transcendental,
+                kernel: crate::simd::sigmoid::sigmoid,
+                reference: crate::reference::sigmoid_one,
+                naive: |x| 1.0 / (1.0 + (-x).exp()),
+                special: "NaN -> NaN, `+inf` -> 1, `-inf` -> 0, `-0.0` -> 0.5, output in `[0, 1]`",
+            }
+            /// `tanh(x)`; always in `[-1, 1]` and odd bit for bit (`tanh(-x) == -tanh(x)`).
+            Tanh {} => tanh, tanh_inplace {
+                bound: 2,
+                cost: Transcendental,
+                kernel: crate::simd::tanh::tanh,
+                reference: crate::reference::tanh_one,
+                naive: |x| x.tanh(),
+                special: "NaN -> NaN, `+-inf` -> `+-1`, `+-0` -> `+-0`, tiny `x` -> `x`",
+            }
+            /// ReLU: `if x < 0 { +0 } else { x }` (not `max(x, 0)`, whose NaN handling differs
+            /// by instruction set).
+            Relu {} => relu, relu_inplace {
+                bound: 0,
+                cost: Memory,
+                kernel: crate::simd::relu::relu,
+                reference: crate::reference::relu_one,
+                naive: |x| x.max(0.0),
+                special: "NaN -> NaN, `-0.0` -> `-0.0`",
+            }
+            /// Leaky ReLU: `if x < 0 { alpha * x } else { x }` (one rounding of the product).
+            LeakyRelu { alpha = 0.01 } => leaky_relu, leaky_relu_inplace {
+                bound: 0,
+                cost: Memory,
+                kernel: crate::simd::relu::leaky_relu,
+                reference: crate::reference::leaky_relu_one,
+                naive: |x| if x < 0.0 { alpha * x } else { x },
+                special: "NaN -> NaN, `-0.0` -> `-0.0`",
+            }
+            /// Hard sigmoid, as in PyTorch: `min(max(x + 3, 0), 6) / 6`.
+            HardSigmoid {} => hard_sigmoid, hard_sigmoid_inplace {
+                bound: 1,
+                cost: Memory,
+                kernel: crate::simd::hard::hard_sigmoid,
+                reference: crate::reference::hard_sigmoid_one,
+                naive: |x| (x + 3.0).clamp(0.0, 6.0) / 6.0,
+                special: "NaN -> NaN, `x <= -3` -> 0, `x >= 3` -> 1, output in `[0, 1]`",
+            }
+            /// Hard swish, as in PyTorch: `x * min(max(x + 3, 0), 6) / 6`.
+            HardSwish {} => hard_swish, hard_swish_inplace {
+                bound: 2,
+                cost: Memory,
+                kernel: crate::simd::hard::hard_swish,
+                reference: crate::reference::hard_swish_one,
+                naive: |x| x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
+                special: "NaN -> NaN, `x <= -3` (and `-inf`) -> `-0.0`, `+inf` -> `+inf`, `-0.0` -> `-0.0`",
+            }
+        }
+    };
+}
+pub(crate) use for_each_activation;
+
+/// Generates [`Activation`], its methods and the per-activation kernel types.
+macro_rules! activation_enum {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident { $($p:ident = $default:expr)? } => $name:ident, $inplace:ident {
+            bound: $bound:expr,
+            cost: $cost:ident,
+            kernel: $kernel:path,
+            reference: $reference:path,
+            naive: |$nx:ident| $naive:expr,
+            special: $special:literal,
+        }
+    )*) => {
+        /// An elementwise activation chosen at run time (for example from a model file), with
+        /// its parameters.
+        ///
+        /// [`Kernels::activate`](crate::Kernels::activate) and the free function
+        /// [`activate`](crate::activate) run it; they give bit for bit what the named
+        /// function gives. `Display` and `FromStr` use the names of the free functions, with
+        /// parameters in brackets (`"leaky_relu(0.2)"`; without brackets a parameter takes its
+        /// default, as `"leaky_relu"`, alpha 0.01); they round-trip.
+        ///
+        /// ```
+        /// use simd_activations::{Activation, Kernels};
+        ///
+        /// let act: Activation = "leaky_relu(0.2)".parse()?;
+        /// assert_eq!(act, Activation::LeakyRelu { alpha: 0.2 });
+        /// assert_eq!(act.to_string(), "leaky_relu(0.2)");
+        /// assert_eq!(act.ulp_bound(), 0);
+        ///
+        /// let mut y = [0.0_f32; 2];
+        /// Kernels::global().activate(act, &[-1.0, 3.0], &mut y)?;
+        /// assert_eq!(y, [-0.2, 3.0]);
+        /// # Ok::<(), simd_activations::Error>(())
+        /// ```
+        #[non_exhaustive]
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub enum Activation {
+            $(
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = concat!("Bound: ", stringify!($bound), " ULP. Special values: ", $special, ".")]
+                $variant $({
+                    #[doc = concat!("`", stringify!($p), "` (default ", stringify!($default), ").")]
+                    $p: f32
+                })?,
+            )*
+        }
+
+        impl Activation {
+            /// Every activation once, parameters at their defaults.
+            pub const ALL: &'static [Activation] = &[
+                $(Activation::$variant $({ $p: $default })?,)*
+            ];
+
+            /// The snake_case name of its free function (`"leaky_relu"`).
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Activation::$variant { .. } => stringify!($name),)*
+                }
+            }
+
+            /// The proven error bound in ULP against the `f64` reference rounded to `f32`, on
+            /// every input and every backend (0: exact).
+            pub fn ulp_bound(&self) -> u32 {
+                match self {
+                    $(Activation::$variant { .. } => $bound,)*
+                }
+            }
+
+            /// The special values, as the docs state them.
+            pub fn special_values(&self) -> &'static str {
+                match self {
+                    $(Activation::$variant { .. } => $special,)*
+                }
+            }
+
+            /// The name of its parameter, if it has one (`Some("alpha")`).
+            pub fn param_name(&self) -> Option<&'static str> {
+                match self {
+                    $(Activation::$variant { .. } => None $(.or(Some(stringify!($p))))?,)*
+                }
+            }
+
+            /// Checks the parameters (each must be finite).
+            pub(crate) fn validate(&self) -> Result<(), Error> {
+                match *self {
+                    $(Activation::$variant { $($p)? } => {
+                        $(crate::validate::finite(stringify!($p), $p)?;)?
+                        Ok(())
+                    })*
+                }
+            }
+
+            /// Builds the activation called `name`; `param` is the value in brackets, if any.
+            fn from_parts(name: &str, param: Option<f32>) -> Result<Activation, Error> {
+                $(
+                    if name == stringify!($name) {
+                        let act = match param {
+                            None => Activation::$variant $({ $p: $default })?,
+                            Some(_v) => {
+                                let with_param: Option<Activation> =
+                                    None $(.or(Some(Activation::$variant { $p: _v })))?;
+                                let Some(act) = with_param else {
+                                    return Err(Error::MalformedActivation {
+                                        name: stringify!($name),
+                                        takes_param: false,
+                                    });
+                                };
+                                act.validate()?;
+                                act
+                            }
+                        };
+                        return Ok(act);
+                    }
+                )*
+                Err(Error::UnknownActivation)
+            }
+
+            /// The names `FromStr` accepts, for error messages.
+            pub(crate) const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+        }
+
+        impl fmt::Display for Activation {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match *self {
+                    $(Activation::$variant { $($p)? } => {
+                        f.write_str(stringify!($name))?;
+                        $(write!(f, "({})", $p)?;)?
+                        Ok(())
+                    })*
+                }
+            }
+        }
+
+        /// One unit struct (or struct of parameters) per activation: the kernel applied to one
+        /// vector, as the elementwise driver runs it.
+        pub(crate) mod kernel {
+            use pulp::Simd;
+
+            use crate::drive::Cost;
+            use crate::simd::Unary;
+
+            $(
+                #[derive(Clone, Copy, Debug)]
+                pub(crate) struct $variant { $(pub(crate) $p: f32)? }
+
+                impl Unary for $variant {
+                    const COST: Cost = Cost::$cost;
+                    #[inline(always)]
+                    fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
+                        $kernel(simd, x $(, self.$p)?)
+                    }
+                }
+            )*
+        }
+
+        /// The naive `std` loops of every activation: what a user would write without this
+        /// crate (the baselines of the benches and of the report).
+        #[cfg(feature = "testing")]
+        pub mod naive {
+            use super::Activation;
+
+            /// `y[i] = f(x[i])` with the plain `f32` expression of `act`, one element at a
+            /// time (`x.len() == y.len()`).
+            pub fn activate(act: Activation, x: &[f32], y: &mut [f32]) {
+                match act {
+                    $(Activation::$variant { $($p)? } => {
+                        for (y, &$nx) in y.iter_mut().zip(x) {
+                            *y = $naive;
+                        }
+                    })*
+                }
+            }
+        }
+    };
+}
+
+for_each_activation!(activation_enum);
+
+impl FromStr for Activation {
+    type Err = Error;
+
+    /// Parses `"name"` or `"name(value)"` (white space allowed around the parts). Errors:
+    /// [`Error::UnknownActivation`], [`Error::MalformedActivation`] (brackets on a function
+    /// without a parameter, or a value that is not a number), [`Error::InvalidParameter`] (a
+    /// NaN or infinite value).
+    fn from_str(s: &str) -> Result<Activation, Error> {
+        let s = s.trim();
+        let Some(open) = s.find('(') else {
+            return Activation::from_parts(s, None);
+        };
+        let name = s[..open].trim();
+        let value = s[open + 1..]
+            .trim_end()
+            .strip_suffix(')')
+            .and_then(|v| v.trim().parse::<f32>().ok());
+        match value {
+            Some(v) => Activation::from_parts(name, Some(v)),
+            None => {
+                // Tell a known name with a bad list from an unknown name.
+                let takes_param = Activation::from_parts(name, None)?.param_name().is_some();
+                let name = Activation::NAMES.iter().find(|n| **n == name);
+                Err(Error::MalformedActivation {
+                    name: name.copied().unwrap_or_default(),
+                    takes_param,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_distinct_and_parse_back() {
+        for (i, a) in Activation::ALL.iter().enumerate() {
+            assert_eq!(a.name(), Activation::NAMES[i]);
+            assert_eq!(a.name().parse::<Activation>().unwrap(), *a);
+            assert_eq!(a.to_string().parse::<Activation>().unwrap(), *a);
+            for b in &Activation::ALL[i + 1..] {
+                assert_ne!(a.name(), b.name());
+            }
+        }
+    }
+}

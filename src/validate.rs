@@ -1,0 +1,95 @@
+//! Shape and parameter checks, run by every public function before it writes anything, so
+//! that on `Err` the output is untouched.
+
+use crate::Error;
+
+/// Checks that an out-of-place call's slices have equal lengths.
+#[inline]
+pub(crate) fn same_len(x: &[f32], y: &[f32]) -> Result<(), Error> {
+    if x.len() == y.len() {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            input: x.len(),
+            output: y.len(),
+        })
+    }
+}
+
+/// Checks that a scalar parameter is finite.
+#[inline]
+pub(crate) fn finite(name: &'static str, value: f32) -> Result<(), Error> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            index: None,
+            value,
+        })
+    }
+}
+
+/// Checks that every element of a parameter slice is finite.
+#[inline]
+pub(crate) fn all_finite(name: &'static str, values: &[f32]) -> Result<(), Error> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(Error::InvalidParameter {
+            name,
+            index: Some(i),
+            value: values[i],
+        }),
+    }
+}
+
+/// Checks that `dim` is non-zero and divides `len`.
+#[inline]
+pub(crate) fn divides(
+    what: &'static str,
+    len: usize,
+    dim_name: &'static str,
+    dim: usize,
+) -> Result<(), Error> {
+    if dim == 0 {
+        Err(Error::ZeroDimension { name: dim_name })
+    } else if len % dim != 0 {
+        Err(Error::NotDivisible {
+            what,
+            len,
+            dim_name,
+            dim,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// The shape and parameter checks of PReLU (also run by `reference`).
+pub(crate) fn prelu(len: usize, slopes: &[f32], inner: usize) -> Result<(), Error> {
+    if slopes.is_empty() {
+        return Err(Error::ZeroDimension {
+            name: "slopes.len()",
+        });
+    }
+    if inner == 0 {
+        return Err(Error::ZeroDimension { name: "inner" });
+    }
+    all_finite("slopes", slopes)?;
+    let (dim_name, dim) = if inner == 1 {
+        ("slopes.len()", slopes.len())
+    } else {
+        ("slopes.len() * inner", slopes.len().saturating_mul(inner))
+    };
+    divides("x.len()", len, dim_name, dim)
+}
+
+/// The checks of softmax and log-softmax: `cols > 0` divides `x.len()`, and `y` (if any) has
+/// the length of `x`.
+pub(crate) fn rows(x: &[f32], y: Option<&[f32]>, cols: usize) -> Result<(), Error> {
+    divides("x.len()", x.len(), "cols", cols)?;
+    match y {
+        Some(y) => same_len(x, y),
+        None => Ok(()),
+    }
+}
