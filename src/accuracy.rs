@@ -2,25 +2,24 @@
 //! 2^32 of them.
 //!
 //! This is the machinery behind the crate's exhaustive accuracy proof (`tests/exhaustive.rs`)
-//! and the example's accuracy column; it is public so that an embedder can re-run the proof on
-//! their own CPU:
+//! and the example's accuracy column. It allocates, uses rayon and asserts, so it sits behind
+//! the opt-in cargo feature `testing`; with it, an embedder can re-run the proof on their own
+//! CPU:
 //!
 //! ```
-//! use simd_activations::{accuracy, reference, Backend, Kernels};
+//! use simd_activations::accuracy::{self, Inputs};
+//! use simd_activations::{Activation, Backend, Kernels};
 //!
-//! let k = Kernels::with_backend(Backend::best())?.sequential();
-//! let kernel = |x: &[f32], y: &mut [f32]| k.exp(x, y).unwrap();
-//! // Every bit pattern between 1.0 and 2.0.
-//! let report = accuracy::measure_bits(
-//!     1.0_f32.to_bits() as u64..2.0_f32.to_bits() as u64 + 1,
-//!     &[&kernel],
-//!     reference::exp_one,
-//!     1,
-//! )
-//! .remove(0);
-//! assert_eq!(report.over_bound, 0);
-//! assert_eq!(report.nan_mismatches, 0);
-//! assert!(report.max_ulp <= 1);
+//! let handles: Vec<Kernels> = Backend::supported()
+//!     .into_iter()
+//!     .map(|b| Kernels::with_backend(b).map(Kernels::sequential))
+//!     .collect::<Result<_, _>>()?;
+//! // Every bit pattern between 1.0 and 2.0, on every backend of this CPU.
+//! let bits = 1.0_f32.to_bits() as u64..2.0_f32.to_bits() as u64 + 1;
+//! for report in accuracy::measure_activation(Inputs::Bits(bits), Activation::Exp, &handles) {
+//!     assert!(report.passed());
+//!     assert!(report.max_ulp <= 1);
+//! }
 //! # Ok::<(), simd_activations::Error>(())
 //! ```
 
@@ -28,19 +27,13 @@ use core::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::ulp;
+use crate::{Activation, Kernels, reference, ulp};
 
 /// Errors of 0..HISTOGRAM_BUCKETS-1 ULP are counted exactly; larger ones in the last bucket.
 pub const HISTOGRAM_BUCKETS: usize = 8;
 
 /// Bit patterns per block: one block's inputs, reference and outputs stay in L2.
 const BLOCK: usize = 1 << 14;
-
-/// A slice kernel under test: fills `y` from `x` (equal lengths).
-pub type SliceKernel<'a> = &'a (dyn Fn(&[f32], &mut [f32]) + Sync);
-
-/// An owned slice kernel, for building lists of them (borrow each as a [`SliceKernel`]).
-pub type BoxedKernel<'a> = Box<dyn Fn(&[f32], &mut [f32]) + Sync + 'a>;
 
 /// What a sweep found for one kernel.
 #[derive(Clone, Debug, PartialEq)]
@@ -119,62 +112,90 @@ impl Report {
     }
 }
 
-/// Evaluates every kernel on every bit pattern in `bits` (a range within `0..2^32`) and
-/// compares with `reference`, computed once per input. Runs in parallel on the current rayon
-/// pool; the kernels should be sequential ones (the parallelism is here). Returns one report
-/// per kernel, in order.
-pub fn measure_bits(
-    bits: Range<u64>,
-    kernels: &[SliceKernel<'_>],
-    reference: fn(f32) -> f32,
-    bound: u32,
-) -> Vec<Report> {
-    assert!(bits.end <= 1 << 32, "bit patterns are 32-bit");
-    let blocks = (bits.end.saturating_sub(bits.start)).div_ceil(BLOCK as u64);
-    (0..blocks)
-        .into_par_iter()
-        .fold(
-            || vec![Report::new(); kernels.len()],
-            |mut reports, block| {
-                let lo = bits.start + block * BLOCK as u64;
-                let hi = (lo + BLOCK as u64).min(bits.end);
-                let x: Vec<f32> = (lo..hi).map(|b| f32::from_bits(b as u32)).collect();
-                compare_block(&x, kernels, reference, bound, &mut reports);
-                reports
-            },
-        )
-        .reduce(
-            || vec![Report::new(); kernels.len()],
-            |a, b| a.into_iter().zip(b).map(|(a, b)| a.merge(b)).collect(),
-        )
+/// The inputs of a measurement.
+#[derive(Clone, Debug)]
+pub enum Inputs<'a> {
+    /// Every bit pattern in the range (within `0..2^32`): `Bits(0..1 << 32)` is every `f32`.
+    Bits(Range<u64>),
+    /// These values.
+    Values(&'a [f32]),
 }
 
-/// As [`measure_bits`], on given inputs (in parallel blocks).
-pub fn measure_inputs(
-    inputs: &[f32],
-    kernels: &[SliceKernel<'_>],
-    reference: fn(f32) -> f32,
-    bound: u32,
-) -> Vec<Report> {
-    inputs
-        .par_chunks(BLOCK)
-        .fold(
-            || vec![Report::new(); kernels.len()],
-            |mut reports, x| {
-                compare_block(x, kernels, reference, bound, &mut reports);
-                reports
-            },
-        )
-        .reduce(
-            || vec![Report::new(); kernels.len()],
-            |a, b| a.into_iter().zip(b).map(|(a, b)| a.merge(b)).collect(),
-        )
+impl Inputs<'_> {
+    /// Number of inputs.
+    pub fn len(&self) -> u64 {
+        match self {
+            Inputs::Bits(r) => r.end.saturating_sub(r.start),
+            Inputs::Values(v) => v.len() as u64,
+        }
+    }
+
+    /// Whether there are no inputs.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
-fn compare_block(
+/// Evaluates every kernel on every input and compares with `reference`, computed once per
+/// input. Runs in parallel on the current rayon pool, in blocks that stay in L2; the kernels
+/// should be sequential ones (the parallelism is here). Returns one report per kernel, in
+/// order.
+///
+/// Panics if a bit range reaches beyond `2^32`.
+pub fn measure<K, R>(inputs: Inputs<'_>, kernels: &[K], reference: R, bound: u32) -> Vec<Report>
+where
+    K: Fn(&[f32], &mut [f32]) + Sync,
+    R: Fn(f32) -> f32 + Sync,
+{
+    let empty = || vec![Report::new(); kernels.len()];
+    let merge =
+        |a: Vec<Report>, b: Vec<Report>| a.into_iter().zip(b).map(|(a, b)| a.merge(b)).collect();
+    let block = |mut reports: Vec<Report>, x: &[f32]| {
+        compare_block(x, kernels, &reference, bound, &mut reports);
+        reports
+    };
+    match inputs {
+        Inputs::Bits(bits) => {
+            assert!(bits.end <= 1 << 32, "bit patterns are 32-bit");
+            let blocks = bits.end.saturating_sub(bits.start).div_ceil(BLOCK as u64);
+            (0..blocks)
+                .into_par_iter()
+                .fold(empty, |reports, b| {
+                    let lo = bits.start + b * BLOCK as u64;
+                    let hi = (lo + BLOCK as u64).min(bits.end);
+                    let x: Vec<f32> = (lo..hi).map(|b| f32::from_bits(b as u32)).collect();
+                    block(reports, &x)
+                })
+                .reduce(empty, merge)
+        }
+        Inputs::Values(values) => values
+            .par_chunks(BLOCK)
+            .fold(empty, block)
+            .reduce(empty, merge),
+    }
+}
+
+/// [`measure`] for an activation on the given handles (one report per handle), against
+/// [`reference::activate_one`] with the activation's own bound ([`Activation::ulp_bound`]).
+///
+/// Panics if a handle rejects the activation's parameter.
+pub fn measure_activation(inputs: Inputs<'_>, act: Activation, handles: &[Kernels]) -> Vec<Report> {
+    let kernels: Vec<_> = handles
+        .iter()
+        .map(|&k| move |x: &[f32], y: &mut [f32]| k.activate(act, x, y).unwrap())
+        .collect();
+    measure(
+        inputs,
+        &kernels,
+        |x| reference::activate_one(act, x),
+        act.ulp_bound(),
+    )
+}
+
+fn compare_block<K: Fn(&[f32], &mut [f32])>(
     x: &[f32],
-    kernels: &[SliceKernel<'_>],
-    reference: fn(f32) -> f32,
+    kernels: &[K],
+    reference: &impl Fn(f32) -> f32,
     bound: u32,
     reports: &mut [Report],
 ) {
@@ -221,7 +242,7 @@ mod tests {
 
     #[test]
     fn an_exact_kernel_passes_with_bound_zero() {
-        let r = measure_bits(RANGE, &[&exact], reference::exp_one, 0).remove(0);
+        let r = measure(Inputs::Bits(RANGE), &[exact], reference::exp_one, 0).remove(0);
         assert!(r.passed());
         assert_eq!(r.inputs, RANGE.end - RANGE.start);
         assert_eq!(r.max_ulp, 0);
@@ -231,20 +252,30 @@ mod tests {
 
     #[test]
     fn a_kernel_one_ulp_off_fails_a_zero_bound_and_passes_a_one_ulp_bound() {
-        let strict = measure_bits(RANGE, &[&off_by_one_sometimes], reference::exp_one, 0);
+        let strict = measure(
+            Inputs::Bits(RANGE),
+            &[off_by_one_sometimes],
+            reference::exp_one,
+            0,
+        );
         let r = &strict[0];
         assert!(!r.passed());
         assert_eq!(r.max_ulp, 1);
         assert_eq!(r.over_bound, (RANGE.end - RANGE.start) / 1024);
         assert_eq!(r.histogram[1], r.over_bound);
         assert_eq!(r.worst_input.to_bits() % 1024, 0);
-        let loose = measure_bits(RANGE, &[&off_by_one_sometimes], reference::exp_one, 1);
+        let loose = measure(
+            Inputs::Bits(RANGE),
+            &[off_by_one_sometimes],
+            reference::exp_one,
+            1,
+        );
         assert!(loose[0].passed());
     }
 
     #[test]
     fn a_single_nan_fails_the_check_whatever_the_bound() {
-        let r = measure_bits(RANGE, &[&nan_at_one], reference::exp_one, 1000).remove(0);
+        let r = measure(Inputs::Bits(RANGE), &[nan_at_one], reference::exp_one, 1000).remove(0);
         assert!(!r.passed());
         assert_eq!(r.nan_mismatches, 1);
         assert_eq!(r.first_nan_mismatch, Some(1.0));
@@ -255,12 +286,8 @@ mod tests {
     fn several_kernels_are_reported_separately_and_inputs_match_the_list() {
         let mut inputs: Vec<f32> = (0..100_000).map(|i| i as f32 * 1e-3 - 50.0).collect();
         inputs[777] = 1.0;
-        let r = measure_inputs(
-            &inputs,
-            &[&exact, &off_by_one_sometimes, &nan_at_one],
-            reference::exp_one,
-            0,
-        );
+        let kernels: [fn(&[f32], &mut [f32]); 3] = [exact, off_by_one_sometimes, nan_at_one];
+        let r = measure(Inputs::Values(&inputs), &kernels, reference::exp_one, 0);
         assert!(r[0].passed());
         assert_eq!(r[0].inputs, inputs.len() as u64);
         assert!(!r[2].passed());

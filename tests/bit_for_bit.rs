@@ -1,0 +1,249 @@
+//! Golden test: pins the output bits of every public function on every backend, so a refactor
+//! can prove it changed no result bit: each (function, backend) output is hashed and compared
+//! with `EXPECTED`, a generated table (one entry a line, unformatted). After an intended change,
+//! re-record it: `BIT_FOR_BIT_RECORD=1 cargo test --release --test bit_for_bit -- --nocapture`.
+
+use simd_activations::{self as act, Backend, Kernels};
+
+/// splitmix64: deterministic, dependency-free.
+fn splitmix64(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let z = (state ^ (state >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn uniform(r: u64, lo: f64, hi: f64) -> f32 {
+    (lo + (hi - lo) * ((r >> 11) as f64 / (1u64 << 53) as f64)) as f32
+}
+
+/// Special values and thresholds (2^-13 included), taken with both signs and +-8 ULP around.
+const SPECIALS: &str = "0 0.5 1 2 9.01 20 110 inf NaN 3.4028235e38 1.1754944e-38 1.1920929e-7 \
+    88.72283 87.33655 103.97208 1.2207031e-4 1e-20";
+
+/// 50,003 inputs (a tail for every lane count): specials, NaNs with payloads of both signs,
+/// subnormals, every binade up to 2^7, any bits, uniform in [-20, 20] and [-110, 110]; shuffled.
+fn inputs() -> Vec<f32> {
+    let (mut r, mut v) = (splitmix64(0xB17F_0B17_5EED), Vec::new());
+    for s in SPECIALS.split(' ').map(|s| s.parse::<f32>().unwrap()) {
+        for b in [s.to_bits(), (-s).to_bits()] {
+            v.extend((-8..=8).map(|d| f32::from_bits(b.wrapping_add_signed(d))));
+        }
+    }
+    v.extend((0..500).map(|_| f32::from_bits(r() as u32 | 0x7F80_0001)));
+    v.extend((0..1000).map(|_| f32::from_bits(r() as u32 & 0x807F_FFFF)));
+    for e in 0..=134u32 {
+        v.extend((0..16).map(|_| f32::from_bits((r() as u32 & 0x807F_FFFF) | (e << 23))));
+    }
+    v.extend((0..16_000).map(|_| uniform(r(), -20.0, 20.0)));
+    v.extend((0..16_000).map(|_| uniform(r(), -110.0, 110.0)));
+    v.resize_with(50_003, || f32::from_bits(r() as u32));
+    for i in (1..v.len()).rev() {
+        v.swap(i, (r() % (i as u64 + 1)) as usize);
+    }
+    v
+}
+
+/// Softmax rows: finite in [-30, 30], plus rows with -inf, +-NaN, +inf, only -inf, huge values.
+fn softmax_inputs() -> Vec<f32> {
+    let mut r = splitmix64(0x050F_73A8);
+    let mut v: Vec<f32> = (0..21_000).map(|_| uniform(r(), -30.0, 30.0)).collect();
+    let (inf, nan) = (f32::INFINITY, f32::NAN);
+    for (i, x) in [(5, -inf), (1234, nan), (2345, inf), (15_000, -nan)] {
+        v[i] = x;
+    }
+    (0..300).for_each(|i| v[3000 + 3 * i] = -inf);
+    v[7000..8000].fill(-inf);
+    v[12_000..12_006].copy_from_slice(&[f32::MAX, f32::MAX, f32::MIN, 1e30, -1e30, 3e38]);
+    v
+}
+
+/// FNV-1a 64 over the little-endian bytes of the bits.
+fn fnv(y: &[f32]) -> u64 {
+    let bytes = y.iter().flat_map(|v| v.to_bits().to_le_bytes());
+    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Every public function on handle `k` (the free functions for `None`): (function key, hash).
+fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
+    let mut o = Vec::new();
+    // Runs `$f` (out of place, into a NaN-filled buffer) and `$g` (in place, on a copy of
+    // `$x`), recorded as "$f(args)" and "$f(args)/inplace". An `Err` would leave the buffer
+    // as it was, so the hashes check the in-place forms' results too.
+    macro_rules! both {
+        ($x:ident, $f:ident, $g:ident $(, $a:expr)*) => {{
+            let (mut y, mut z) = (vec![f32::from_bits(0x7FA5_A5A5); $x.len()], $x.to_vec());
+            let _ = match k {
+                Some(k) => (k.$f($x, &mut y $(, $a)*).unwrap(), k.$g(&mut z $(, $a)*)),
+                None => (act::$f($x, &mut y $(, $a)*).unwrap(), act::$g(&mut z $(, $a)*)),
+            };
+            let args: &[String] = &[$(format!("{:?}", $a)),*];
+            let key = format!("{}({})", stringify!($f), args.join(", ")).replace("()", "");
+            o.push((key.clone(), fnv(&y)));
+            o.push((key + "/inplace", fnv(&z)));
+        }};
+    }
+    both!(x, exp, exp_inplace);
+    both!(x, sigmoid, sigmoid_inplace);
+    both!(x, tanh, tanh_inplace);
+    both!(x, relu, relu_inplace);
+    both!(x, leaky_relu, leaky_relu_inplace, 0.01);
+    both!(x, leaky_relu, leaky_relu_inplace, -1.5);
+    let (s, xs) = (&[0.1, -0.2, 0.3][..], &x[..x.len() / 3 * 3]);
+    both!(xs, prelu, prelu_inplace, s);
+    let (s, xs) = (&[0.5, 0.25][..], &x[..x.len() / 14 * 14]);
+    both!(xs, prelu_channels_first, prelu_channels_first_inplace, s, 7);
+    for c in [1, 7, 33, 1000] {
+        let sm = &sm[..sm.len() / c * c];
+        both!(sm, softmax, softmax_inplace, c);
+        both!(sm, log_softmax, log_softmax_inplace, c);
+    }
+    o
+}
+
+#[test]
+fn bit_for_bit() {
+    let (x, sm) = (inputs(), softmax_inputs());
+    let mut got = Vec::new(); // (function, backend, hash)
+    for &b in Backend::ALL {
+        if !b.is_supported() {
+            println!("skipping {}: not supported by this CPU", b.name());
+            continue;
+        }
+        let k = Kernels::with_backend(b).unwrap().sequential();
+        for (f, h) in run_all(Some(&k), &x, &sm) {
+            got.push((f, b.name(), h));
+        }
+    }
+    // The free functions (best backend, automatic threading) must equal the best backend.
+    let (best, mut failures) = (Backend::best().name(), Vec::new());
+    for (f, h) in run_all(None, &x, &sm) {
+        if !got.contains(&(f.clone(), best, h)) {
+            failures.push(format!("free {f}: {h:#018x} differs from {best}"));
+        }
+    }
+    // Exactly one matching entry in EXPECTED per computed (function, backend); entries of
+    // backends not run here are skipped.
+    let record = std::env::var_os("BIT_FOR_BIT_RECORD").is_some();
+    let mut table = String::new();
+    for (f, b, h) in &got {
+        table += &format!("    (\"{f}\", \"{b}\", {h:#018x}),\n");
+        let want: Vec<_> = EXPECTED.iter().filter(|e| e.0 == f && e.1 == *b).collect();
+        if !record && !matches!(want[..], [&(_, _, w)] if w == *h) {
+            failures.push(format!("{f} on {b}: expected {want:x?}, got {h:#018x}"));
+        }
+    }
+    for &(f, b, _) in EXPECTED {
+        if got.iter().any(|g| g.1 == b) && !got.iter().any(|g| g.0 == f && g.1 == b) {
+            failures.push(format!("{f} on {b}: in EXPECTED but not computed"));
+        }
+    }
+    if record {
+        println!("#[rustfmt::skip]\nconst EXPECTED: &[(&str, &str, u64)] = &[\n{table}];");
+    }
+    assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
+}
+
+#[rustfmt::skip]
+const EXPECTED: &[(&str, &str, u64)] = &[
+    ("exp", "scalar", 0xf6598446f925478b),
+    ("exp/inplace", "scalar", 0xf6598446f925478b),
+    ("sigmoid", "scalar", 0xb0a4db88ffe9058a),
+    ("sigmoid/inplace", "scalar", 0xb0a4db88ffe9058a),
+    ("tanh", "scalar", 0xdbd455c989b8983d),
+    ("tanh/inplace", "scalar", 0xdbd455c989b8983d),
+    ("relu", "scalar", 0xf12f85eb33e81454),
+    ("relu/inplace", "scalar", 0xf12f85eb33e81454),
+    ("leaky_relu(0.01)", "scalar", 0x564f4fdac4d7f9aa),
+    ("leaky_relu(0.01)/inplace", "scalar", 0x564f4fdac4d7f9aa),
+    ("leaky_relu(-1.5)", "scalar", 0xca42fd0ad933e4fb),
+    ("leaky_relu(-1.5)/inplace", "scalar", 0xca42fd0ad933e4fb),
+    ("prelu([0.1, -0.2, 0.3])", "scalar", 0x43b26e2c25a6c5fd),
+    ("prelu([0.1, -0.2, 0.3])/inplace", "scalar", 0x43b26e2c25a6c5fd),
+    ("prelu_channels_first([0.5, 0.25], 7)", "scalar", 0x41c4a4956d1f5f51),
+    ("prelu_channels_first([0.5, 0.25], 7)/inplace", "scalar", 0x41c4a4956d1f5f51),
+    ("softmax(1)", "scalar", 0x416c31d70a055be5),
+    ("softmax(1)/inplace", "scalar", 0x416c31d70a055be5),
+    ("log_softmax(1)", "scalar", 0x63206d044b8876c5),
+    ("log_softmax(1)/inplace", "scalar", 0x63206d044b8876c5),
+    ("softmax(7)", "scalar", 0xf8d74deabb83765d),
+    ("softmax(7)/inplace", "scalar", 0xf8d74deabb83765d),
+    ("log_softmax(7)", "scalar", 0x7cb8ab7067a32bf8),
+    ("log_softmax(7)/inplace", "scalar", 0x7cb8ab7067a32bf8),
+    ("softmax(33)", "scalar", 0x067c45d6ed5f534e),
+    ("softmax(33)/inplace", "scalar", 0x067c45d6ed5f534e),
+    ("log_softmax(33)", "scalar", 0x95743962ce66d39f),
+    ("log_softmax(33)/inplace", "scalar", 0x95743962ce66d39f),
+    ("softmax(1000)", "scalar", 0x995a8c424fbd3593),
+    ("softmax(1000)/inplace", "scalar", 0x995a8c424fbd3593),
+    ("log_softmax(1000)", "scalar", 0xd13e035c6c24bef0),
+    ("log_softmax(1000)/inplace", "scalar", 0xd13e035c6c24bef0),
+    ("exp", "avx2", 0xaae3c10537e4987c),
+    ("exp/inplace", "avx2", 0xaae3c10537e4987c),
+    ("sigmoid", "avx2", 0xb0f5e76e2fd0e6d1),
+    ("sigmoid/inplace", "avx2", 0xb0f5e76e2fd0e6d1),
+    ("tanh", "avx2", 0x0b030522e514ae62),
+    ("tanh/inplace", "avx2", 0x0b030522e514ae62),
+    ("relu", "avx2", 0xf12f85eb33e81454),
+    ("relu/inplace", "avx2", 0xf12f85eb33e81454),
+    ("leaky_relu(0.01)", "avx2", 0x564f4fdac4d7f9aa),
+    ("leaky_relu(0.01)/inplace", "avx2", 0x564f4fdac4d7f9aa),
+    ("leaky_relu(-1.5)", "avx2", 0xca42fd0ad933e4fb),
+    ("leaky_relu(-1.5)/inplace", "avx2", 0xca42fd0ad933e4fb),
+    ("prelu([0.1, -0.2, 0.3])", "avx2", 0x43b26e2c25a6c5fd),
+    ("prelu([0.1, -0.2, 0.3])/inplace", "avx2", 0x43b26e2c25a6c5fd),
+    ("prelu_channels_first([0.5, 0.25], 7)", "avx2", 0x41c4a4956d1f5f51),
+    ("prelu_channels_first([0.5, 0.25], 7)/inplace", "avx2", 0x41c4a4956d1f5f51),
+    ("softmax(1)", "avx2", 0x416c31d70a055be5),
+    ("softmax(1)/inplace", "avx2", 0x416c31d70a055be5),
+    ("log_softmax(1)", "avx2", 0x63206d044b8876c5),
+    ("log_softmax(1)/inplace", "avx2", 0x63206d044b8876c5),
+    ("softmax(7)", "avx2", 0x5ea8192ee5ab88d6),
+    ("softmax(7)/inplace", "avx2", 0x5ea8192ee5ab88d6),
+    ("log_softmax(7)", "avx2", 0x6354428a8572be55),
+    ("log_softmax(7)/inplace", "avx2", 0x6354428a8572be55),
+    ("softmax(33)", "avx2", 0x0c556ac0ac781ff9),
+    ("softmax(33)/inplace", "avx2", 0x0c556ac0ac781ff9),
+    ("log_softmax(33)", "avx2", 0xd646a3444a8bebee),
+    ("log_softmax(33)/inplace", "avx2", 0xd646a3444a8bebee),
+    ("softmax(1000)", "avx2", 0x5e2e0fe9da48e97d),
+    ("softmax(1000)/inplace", "avx2", 0x5e2e0fe9da48e97d),
+    ("log_softmax(1000)", "avx2", 0xd13e035c6c24bef0),
+    ("log_softmax(1000)/inplace", "avx2", 0xd13e035c6c24bef0),
+    ("exp", "avx512", 0xaae3c10537e4987c),
+    ("exp/inplace", "avx512", 0xaae3c10537e4987c),
+    ("sigmoid", "avx512", 0xb0f5e76e2fd0e6d1),
+    ("sigmoid/inplace", "avx512", 0xb0f5e76e2fd0e6d1),
+    ("tanh", "avx512", 0x0b030522e514ae62),
+    ("tanh/inplace", "avx512", 0x0b030522e514ae62),
+    ("relu", "avx512", 0xf12f85eb33e81454),
+    ("relu/inplace", "avx512", 0xf12f85eb33e81454),
+    ("leaky_relu(0.01)", "avx512", 0x564f4fdac4d7f9aa),
+    ("leaky_relu(0.01)/inplace", "avx512", 0x564f4fdac4d7f9aa),
+    ("leaky_relu(-1.5)", "avx512", 0xca42fd0ad933e4fb),
+    ("leaky_relu(-1.5)/inplace", "avx512", 0xca42fd0ad933e4fb),
+    ("prelu([0.1, -0.2, 0.3])", "avx512", 0x43b26e2c25a6c5fd),
+    ("prelu([0.1, -0.2, 0.3])/inplace", "avx512", 0x43b26e2c25a6c5fd),
+    ("prelu_channels_first([0.5, 0.25], 7)", "avx512", 0x41c4a4956d1f5f51),
+    ("prelu_channels_first([0.5, 0.25], 7)/inplace", "avx512", 0x41c4a4956d1f5f51),
+    ("softmax(1)", "avx512", 0x416c31d70a055be5),
+    ("softmax(1)/inplace", "avx512", 0x416c31d70a055be5),
+    ("log_softmax(1)", "avx512", 0x63206d044b8876c5),
+    ("log_softmax(1)/inplace", "avx512", 0x63206d044b8876c5),
+    ("softmax(7)", "avx512", 0x5ea8192ee5ab88d6),
+    ("softmax(7)/inplace", "avx512", 0x5ea8192ee5ab88d6),
+    ("log_softmax(7)", "avx512", 0x6354428a8572be55),
+    ("log_softmax(7)/inplace", "avx512", 0x6354428a8572be55),
+    ("softmax(33)", "avx512", 0x0c556ac0ac781ff9),
+    ("softmax(33)/inplace", "avx512", 0x0c556ac0ac781ff9),
+    ("log_softmax(33)", "avx512", 0xd646a3444a8bebee),
+    ("log_softmax(33)/inplace", "avx512", 0xd646a3444a8bebee),
+    ("softmax(1000)", "avx512", 0x5e2e0fe9da48e97d),
+    ("softmax(1000)/inplace", "avx512", 0x5e2e0fe9da48e97d),
+    ("log_softmax(1000)", "avx512", 0xd13e035c6c24bef0),
+    ("log_softmax(1000)/inplace", "avx512", 0xd13e035c6c24bef0),
+];
