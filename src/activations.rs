@@ -15,7 +15,37 @@
 use core::fmt;
 use core::str::FromStr;
 
-use crate::Error;
+use crate::kernels::Kernels;
+use crate::simd::io::{InPlace, OutOfPlace};
+use crate::{Error, validate};
+
+/// The return type of an in-place method: `()` without a parameter (nothing to check),
+/// `Result` with one.
+macro_rules! inplace_return {
+    () => { () };
+    ($p:ident) => { Result<(), Error> };
+}
+
+/// The value an in-place method returns (see [`inplace_return`]).
+macro_rules! inplace_ok {
+    () => {
+        ()
+    };
+    ($p:ident) => {
+        Ok(())
+    };
+}
+
+/// The result of an in-place call as a `Result` (see [`inplace_return`]).
+macro_rules! inplace_result {
+    ($call:expr) => {{
+        $call;
+        Ok(())
+    }};
+    ($call:expr, $p:ident) => {
+        $call
+    };
+}
 
 /// Calls `$callback! { ... }` with the description of every elementwise activation.
 ///
@@ -103,7 +133,6 @@ macro_rules! for_each_activation {
         }
     };
 }
-pub(crate) use for_each_activation;
 
 /// Generates [`Activation`], its methods and the per-activation kernel types.
 macro_rules! activation_enum {
@@ -277,6 +306,145 @@ macro_rules! activation_enum {
                             *y = $naive;
                         }
                     })*
+                }
+            }
+        }
+
+        // The `Kernels` methods: one named method (and its in-place form) per activation,
+        // and `activate`/`activate_inplace`.
+        impl Kernels {
+            $(
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = concat!(
+                    "Error bound: ", stringify!($bound), " ULP against the `f64` reference ",
+                    "rounded to `f32` (0: exact), on every input and backend. Special values: ",
+                    $special, "."
+                )]
+                #[doc = ""]
+                #[doc = "Errors (before anything is written):"]
+                $(#[doc = concat!(
+                    "[`Error::InvalidParameter`] if `", stringify!($p), "` is NaN or infinite;"
+                )])?
+                #[doc = "[`Error::LengthMismatch`] if `x.len() != y.len()`."]
+                pub fn $name(&self, x: &[f32], y: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
+                    $(validate::finite(stringify!($p), $p)?;)?
+                    validate::same_len(x, y)?;
+                    self.run(kernel::$variant { $($p)? }, OutOfPlace::new(x, y));
+                    Ok(())
+                }
+
+                #[doc = concat!("In-place [`Kernels::", stringify!($name), "`].")]
+                $(#[doc = concat!(
+                    "\n\nErrors: [`Error::InvalidParameter`] if `", stringify!($p),
+                    "` is NaN or infinite (then `x` is untouched)."
+                )])?
+                pub fn $inplace(&self, x: &mut [f32] $(, $p: f32)?) -> inplace_return!($($p)?) {
+                    $(validate::finite(stringify!($p), $p)?;)?
+                    self.run(kernel::$variant { $($p)? }, InPlace::new(x));
+                    inplace_ok!($($p)?)
+                }
+            )*
+
+            /// Runs the activation `act`: bit for bit what its named method gives, with the
+            /// same checks, one dispatch per call.
+            ///
+            /// Errors (before anything is written): [`Error::InvalidParameter`] for a NaN or
+            /// infinite parameter, [`Error::LengthMismatch`] if `x.len() != y.len()`.
+            ///
+            /// ```
+            /// use simd_activations::{Activation, Kernels};
+            ///
+            /// let k = Kernels::global();
+            /// let x = [-1.0_f32, 0.5];
+            /// let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+            /// k.activate(Activation::Tanh, &x, &mut a)?;
+            /// k.tanh(&x, &mut b)?;
+            /// assert_eq!(a, b);
+            /// # Ok::<(), simd_activations::Error>(())
+            /// ```
+            pub fn activate(&self, act: Activation, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
+                match act {
+                    $(Activation::$variant { $($p)? } => self.$name(x, y $(, $p)?),)*
+                }
+            }
+
+            /// In-place [`Kernels::activate`]. Errors: [`Error::InvalidParameter`] for a NaN or
+            /// infinite parameter (then `x` is untouched).
+            pub fn activate_inplace(&self, act: Activation, x: &mut [f32]) -> Result<(), Error> {
+                match act {
+                    $(Activation::$variant { $($p)? } => {
+                        inplace_result!(self.$inplace(x $(, $p)?) $(, $p)?)
+                    })*
+                }
+            }
+        }
+
+        /// The free functions, re-exported at the crate root: the methods of
+        /// [`Kernels::global`](crate::Kernels::global).
+        pub(crate) mod free {
+            use crate::{Error, Kernels};
+
+            $(
+            $(#[doc = $doc])*
+            #[doc = ""]
+            #[doc = concat!(
+                "Within ", stringify!($bound), " ULP of the `f64` reference rounded to `f32` ",
+                "(0: exact) on every input; special values: ", $special, ". Runs on the best backend ",
+                "of this CPU, split across rayon threads for long slices; see [`Kernels::",
+                stringify!($name), "`] for the errors."
+            )]
+            #[doc = ""]
+            #[doc = "```"]
+            #[doc = "use simd_activations::{reference, ulp};"]
+            #[doc = ""]
+            #[doc = "let x = [-4.0_f32, -0.5, -0.0, 0.0, 0.5, 4.0];"]
+            #[doc = "let (mut y, mut want) = ([0.0; 6], [0.0; 6]);"]
+            #[doc = concat!(
+                "simd_activations::", stringify!($name), "(&x, &mut y"
+                $(, ", ", stringify!($default))?, ")?;"
+            )]
+            #[doc = concat!(
+                "reference::", stringify!($name), "(&x, &mut want"
+                $(, ", ", stringify!($default))?, ")?;"
+            )]
+            #[doc = concat!(
+                "assert!(y.iter().zip(&want).all(|(a, b)| ulp::distance(*a, *b) <= ",
+                stringify!($bound), "));"
+            )]
+            #[doc = "# Ok::<(), simd_activations::Error>(())"]
+            #[doc = "```"]
+            pub fn $name(x: &[f32], y: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
+                Kernels::global().$name(x, y $(, $p)?)
+            }
+
+            #[doc = concat!("In-place [`", stringify!($name), "`].")]
+            pub fn $inplace(x: &mut [f32] $(, $p: f32)?) -> inplace_return!($($p)?) {
+                Kernels::global().$inplace(x $(, $p)?)
+            }
+            )*
+        }
+
+        /// The slice references, re-exported by [`reference`](crate::reference).
+        pub(crate) mod reference_slices {
+            use crate::reference::activate;
+            use crate::{Activation, Error};
+
+            $(
+                #[doc = concat!(
+                    "Reference [`", stringify!($name), "`](crate::", stringify!($name),
+                    "): `", stringify!($reference), "` on every element, with the same checks."
+                )]
+                pub fn $name(x: &[f32], y: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
+                    activate(Activation::$variant $({ $p })?, x, y)
+                }
+            )*
+
+            /// `act` of one value, in `f64`, rounded to `f32`: the reference of
+            /// [`crate::activate`].
+            pub fn activate_one(act: Activation, x: f32) -> f32 {
+                match act {
+                    $(Activation::$variant { $($p)? } => $reference(x $(, $p)?),)*
                 }
             }
         }

@@ -2,8 +2,7 @@
 
 use std::sync::OnceLock;
 
-use crate::activations::{Activation, for_each_activation, kernel};
-use crate::drive::rows::{self, Kind};
+use crate::drive::rows::{self, Kind, RowIo};
 use crate::drive::{Cost, Threading, elementwise};
 use crate::simd::Unary;
 use crate::simd::io::{InPlace, Io, OutOfPlace};
@@ -44,119 +43,6 @@ impl Default for Kernels {
     fn default() -> Self {
         Kernels::new()
     }
-}
-
-/// The return type of an in-place method: `()` without a parameter (nothing to check),
-/// `Result` with one.
-macro_rules! inplace_return {
-    () => { () };
-    ($p:ident) => { Result<(), Error> };
-}
-pub(crate) use inplace_return;
-
-/// The value an in-place method returns (see [`inplace_return`]).
-macro_rules! inplace_ok {
-    () => {
-        ()
-    };
-    ($p:ident) => {
-        Ok(())
-    };
-}
-
-/// The result of an in-place call as a `Result` (see [`inplace_return`]).
-macro_rules! inplace_result {
-    ($call:expr) => {{
-        $call;
-        Ok(())
-    }};
-    ($call:expr, $p:ident) => {
-        $call
-    };
-}
-
-/// Generates, from the registry, the named methods of every activation and
-/// `activate`/`activate_inplace`.
-macro_rules! kernels_methods {
-    ($(
-        $(#[doc = $doc:literal])*
-        $variant:ident { $($p:ident = $default:expr)? } => $name:ident, $inplace:ident {
-            bound: $bound:expr,
-            cost: $cost:ident,
-            kernel: $kernel:path,
-            reference: $reference:path,
-            naive: |$nx:ident| $naive:expr,
-            special: $special:literal,
-        }
-    )*) => {
-        impl Kernels {
-            $(
-                $(#[doc = $doc])*
-                #[doc = ""]
-                #[doc = concat!(
-                    "Error bound: ", stringify!($bound), " ULP against the `f64` reference ",
-                    "rounded to `f32` (0: exact), on every input and backend. Special values: ",
-                    $special, "."
-                )]
-                #[doc = ""]
-                #[doc = "Errors (before anything is written):"]
-                $(#[doc = concat!(
-                    "[`Error::InvalidParameter`] if `", stringify!($p), "` is NaN or infinite;"
-                )])?
-                #[doc = "[`Error::LengthMismatch`] if `x.len() != y.len()`."]
-                pub fn $name(&self, x: &[f32], y: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
-                    $(validate::finite(stringify!($p), $p)?;)?
-                    validate::same_len(x, y)?;
-                    self.run(kernel::$variant { $($p)? }, OutOfPlace::new(x, y));
-                    Ok(())
-                }
-
-                #[doc = concat!("In-place [`Kernels::", stringify!($name), "`].")]
-                $(#[doc = concat!(
-                    "\n\nErrors: [`Error::InvalidParameter`] if `", stringify!($p),
-                    "` is NaN or infinite (then `x` is untouched)."
-                )])?
-                pub fn $inplace(&self, x: &mut [f32] $(, $p: f32)?) -> inplace_return!($($p)?) {
-                    $(validate::finite(stringify!($p), $p)?;)?
-                    self.run(kernel::$variant { $($p)? }, InPlace::new(x));
-                    inplace_ok!($($p)?)
-                }
-            )*
-
-            /// Runs the activation `act`: bit for bit what its named method gives, with the
-            /// same checks, one dispatch per call.
-            ///
-            /// Errors (before anything is written): [`Error::InvalidParameter`] for a NaN or
-            /// infinite parameter, [`Error::LengthMismatch`] if `x.len() != y.len()`.
-            ///
-            /// ```
-            /// use simd_activations::{Activation, Kernels};
-            ///
-            /// let k = Kernels::global();
-            /// let x = [-1.0_f32, 0.5];
-            /// let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
-            /// k.activate(Activation::Tanh, &x, &mut a)?;
-            /// k.tanh(&x, &mut b)?;
-            /// assert_eq!(a, b);
-            /// # Ok::<(), simd_activations::Error>(())
-            /// ```
-            pub fn activate(&self, act: Activation, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-                match act {
-                    $(Activation::$variant { $($p)? } => self.$name(x, y $(, $p)?),)*
-                }
-            }
-
-            /// In-place [`Kernels::activate`]. Errors: [`Error::InvalidParameter`] for a NaN or
-            /// infinite parameter (then `x` is untouched).
-            pub fn activate_inplace(&self, act: Activation, x: &mut [f32]) -> Result<(), Error> {
-                match act {
-                    $(Activation::$variant { $($p)? } => {
-                        inplace_result!(self.$inplace(x $(, $p)?) $(, $p)?)
-                    })*
-                }
-            }
-        }
-    };
 }
 
 impl Kernels {
@@ -325,13 +211,7 @@ impl Kernels {
     /// ```
     pub fn softmax(&self, x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
         validate::rows(x, Some(y), cols)?;
-        rows::run(
-            self.arch,
-            self.threading,
-            OutOfPlace::new(x, y),
-            cols,
-            Kind::Softmax,
-        );
+        self.rows(OutOfPlace::new(x, y), cols, Kind::Softmax);
         Ok(())
     }
 
@@ -339,13 +219,7 @@ impl Kernels {
     /// [`Error::NotDivisible`] if `x.len()` is not a multiple of `cols` (then `x` is untouched).
     pub fn softmax_inplace(&self, x: &mut [f32], cols: usize) -> Result<(), Error> {
         validate::rows(x, None, cols)?;
-        rows::run(
-            self.arch,
-            self.threading,
-            InPlace::new(x),
-            cols,
-            Kind::Softmax,
-        );
+        self.rows(InPlace::new(x), cols, Kind::Softmax);
         Ok(())
     }
 
@@ -366,32 +240,26 @@ impl Kernels {
     /// ```
     pub fn log_softmax(&self, x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
         validate::rows(x, Some(y), cols)?;
-        rows::run(
-            self.arch,
-            self.threading,
-            OutOfPlace::new(x, y),
-            cols,
-            Kind::LogSoftmax,
-        );
+        self.rows(OutOfPlace::new(x, y), cols, Kind::LogSoftmax);
         Ok(())
     }
 
     /// In-place [`Kernels::log_softmax`]. Errors: as [`Kernels::softmax_inplace`].
     pub fn log_softmax_inplace(&self, x: &mut [f32], cols: usize) -> Result<(), Error> {
         validate::rows(x, None, cols)?;
-        rows::run(
-            self.arch,
-            self.threading,
-            InPlace::new(x),
-            cols,
-            Kind::LogSoftmax,
-        );
+        self.rows(InPlace::new(x), cols, Kind::LogSoftmax);
         Ok(())
+    }
+
+    /// Runs softmax or log-softmax over the rows of `io` with this handle's backend and
+    /// threading.
+    fn rows<I: RowIo>(&self, io: I, cols: usize, kind: Kind) {
+        rows::run(self.arch, self.threading, io, cols, kind);
     }
 
     /// Runs a one-input kernel over `io` with this handle's backend and threading.
     #[inline]
-    fn run<K: Unary, I: Io<Side = ()>>(&self, k: K, io: I) {
+    pub(crate) fn run<K: Unary, I: Io<Side = ()>>(&self, k: K, io: I) {
         elementwise::run(self.arch, self.min_len(K::COST), io, k);
     }
 
@@ -401,5 +269,3 @@ impl Kernels {
         self.threading.min_len(cost.parallel_min_len())
     }
 }
-
-for_each_activation!(kernels_methods);

@@ -83,69 +83,12 @@ pub mod ulp;
 mod validate;
 
 pub use activations::Activation;
+pub use activations::free::*;
 #[cfg(feature = "testing")]
 pub use activations::naive;
 pub use backend::Backend;
 pub use error::Error;
 pub use kernels::Kernels;
-
-use activations::for_each_activation;
-use kernels::inplace_return;
-
-/// Generates, from the registry, one free function per activation (and its in-place twin)
-/// calling the method of the same name on [`Kernels::global`].
-macro_rules! free_functions {
-    ($(
-        $(#[doc = $doc:literal])*
-        $variant:ident { $($p:ident = $default:expr)? } => $name:ident, $inplace:ident {
-            bound: $bound:expr,
-            cost: $cost:ident,
-            kernel: $kernel:path,
-            reference: $reference:path,
-            naive: |$nx:ident| $naive:expr,
-            special: $special:literal,
-        }
-    )*) => {$(
-        $(#[doc = $doc])*
-        #[doc = ""]
-        #[doc = concat!(
-            "Within ", stringify!($bound), " ULP of the `f64` reference rounded to `f32` ",
-            "(0: exact) on every input; special values: ", $special, ". Runs on the best backend ",
-            "of this CPU, split across rayon threads for long slices; see [`Kernels::",
-            stringify!($name), "`] for the errors."
-        )]
-        #[doc = ""]
-        #[doc = "```"]
-        #[doc = "use simd_activations::{reference, ulp};"]
-        #[doc = ""]
-        #[doc = "let x = [-4.0_f32, -0.5, -0.0, 0.0, 0.5, 4.0];"]
-        #[doc = "let (mut y, mut want) = ([0.0; 6], [0.0; 6]);"]
-        #[doc = concat!(
-            "simd_activations::", stringify!($name), "(&x, &mut y"
-            $(, ", ", stringify!($default))?, ")?;"
-        )]
-        #[doc = concat!(
-            "reference::", stringify!($name), "(&x, &mut want"
-            $(, ", ", stringify!($default))?, ")?;"
-        )]
-        #[doc = concat!(
-            "assert!(y.iter().zip(&want).all(|(a, b)| ulp::distance(*a, *b) <= ",
-            stringify!($bound), "));"
-        )]
-        #[doc = "# Ok::<(), simd_activations::Error>(())"]
-        #[doc = "```"]
-        pub fn $name(x: &[f32], y: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
-            Kernels::global().$name(x, y $(, $p)?)
-        }
-
-        #[doc = concat!("In-place [`", stringify!($name), "`].")]
-        pub fn $inplace(x: &mut [f32] $(, $p: f32)?) -> inplace_return!($($p)?) {
-            Kernels::global().$inplace(x $(, $p)?)
-        }
-    )*};
-}
-
-for_each_activation!(free_functions);
 
 /// Runs the activation `act` (chosen at run time) on the best backend: bit for bit what its
 /// named function gives. See [`Kernels::activate`].

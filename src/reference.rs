@@ -20,7 +20,6 @@
 //! # Ok::<(), simd_activations::Error>(())
 //! ```
 
-use crate::activations::for_each_activation;
 use crate::validate::{self, same_len};
 use crate::{Activation, Error};
 
@@ -104,41 +103,7 @@ pub fn activate(act: Activation, x: &[f32], y: &mut [f32]) -> Result<(), Error> 
     Ok(())
 }
 
-/// Generates, from the registry, the slice reference of every activation (`reference::exp`,
-/// ...) and the dispatch of [`activate_one`].
-macro_rules! reference_slices {
-    ($(
-        $(#[doc = $doc:literal])*
-        $variant:ident { $($p:ident = $default:expr)? } => $name:ident, $inplace:ident {
-            bound: $bound:expr,
-            cost: $cost:ident,
-            kernel: $kernel:path,
-            reference: $reference:path,
-            naive: |$nx:ident| $naive:expr,
-            special: $special:literal,
-        }
-    )*) => {
-        $(
-            #[doc = concat!(
-                "Reference [`", stringify!($name), "`](crate::", stringify!($name),
-                "): `", stringify!($reference), "` on every element, with the same checks."
-            )]
-            pub fn $name(x: &[f32], y: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
-                activate(Activation::$variant $({ $p })?, x, y)
-            }
-        )*
-
-        /// `act` of one value, in `f64`, rounded to `f32`: the reference of
-        /// [`crate::activate`].
-        pub fn activate_one(act: Activation, x: f32) -> f32 {
-            match act {
-                $(Activation::$variant { $($p)? } => $reference(x $(, $p)?),)*
-            }
-        }
-    };
-}
-
-for_each_activation!(reference_slices);
+pub use crate::activations::reference_slices::*;
 
 /// Reference [`prelu`](crate::prelu) (channels-last).
 pub fn prelu(x: &[f32], y: &mut [f32], slopes: &[f32]) -> Result<(), Error> {

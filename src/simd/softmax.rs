@@ -188,6 +188,17 @@ impl<S: Simd> Acc<S> {
         }
     }
 
+    /// The last, partial group of a row (`x.len() < 16`), padded with `-inf` (whose `e` is 0):
+    /// accumulated, and its `e` returned (the padding's included).
+    #[inline(always)]
+    fn tail<const LOG: bool>(&mut self, simd: S, x: &[f32], m: S::f32s) -> [f32; LANES] {
+        let mut buf = [f32::NEG_INFINITY; LANES];
+        buf[..x.len()].copy_from_slice(x);
+        let (bv, _) = S::as_mut_simd_f32s(&mut buf);
+        self.group::<LOG>(simd, bv, m);
+        buf
+    }
+
     /// Two consecutive groups of 16 (`2 * REGS` registers): their terms are added pairwise
     /// (one rounding, at most half an ULP of the pair) before the compensated accumulation,
     /// which halves its cost.
@@ -382,10 +393,7 @@ impl ExpPass for ReadOnly<'_> {
         }
         let xt = &self.0[full..];
         if !xt.is_empty() {
-            let mut buf = [f32::NEG_INFINITY; LANES];
-            buf[..xt.len()].copy_from_slice(xt);
-            let (bv, _) = S::as_mut_simd_f32s(&mut buf);
-            acc.group::<LOG>(simd, bv, mv);
+            acc.tail::<LOG>(simd, xt, mv);
         }
         acc
     }
@@ -424,13 +432,8 @@ impl ExpPass for OutOfPlace<'_> {
             acc.group::<LOG>(simd, o, mv);
         }
         if !xt.is_empty() {
-            let mut buf = [f32::NEG_INFINITY; LANES];
-            buf[..xt.len()].copy_from_slice(xt);
-            {
-                let (bv, _) = S::as_mut_simd_f32s(&mut buf);
-                acc.group::<LOG>(simd, bv, mv);
-            }
-            yt.copy_from_slice(&buf[..yt.len()]);
+            let e = acc.tail::<LOG>(simd, xt, mv);
+            yt.copy_from_slice(&e[..yt.len()]);
         }
         acc
     }
@@ -466,14 +469,9 @@ impl ExpPass for InPlace<'_> {
             acc.group::<LOG>(simd, rest, mv);
         }
         if !t.is_empty() {
-            let mut buf = [f32::NEG_INFINITY; LANES];
-            buf[..t.len()].copy_from_slice(t);
-            {
-                let (bv, _) = S::as_mut_simd_f32s(&mut buf);
-                acc.group::<LOG>(simd, bv, mv);
-            }
+            let e = acc.tail::<LOG>(simd, t, mv);
             let n = t.len();
-            t.copy_from_slice(&buf[..n]);
+            t.copy_from_slice(&e[..n]);
         }
         acc
     }
