@@ -70,6 +70,11 @@
 
 #![warn(missing_docs)]
 
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(feature = "testing")]
 pub mod accuracy;
 mod activations;

@@ -288,8 +288,8 @@ impl<E: Side> Io for OutOfPlace<'_, E> {
         let mut inputs = xv.iter().copied().zip(sv);
         if core::mem::size_of::<S::f32s>() < 64 {
             // Narrower vectors: the plain loop. (The pipelined one below is not vectorized by
-            // the compiler on the one-lane backend, and on AVX2 it was faster for some kernels
-            // and layouts and slower for others.)
+            // the compiler on the one-lane backend, and did not pay on AVX2: README,
+            // "Measurements behind the code's shape".)
             for (y, (x, s)) in yv.iter_mut().zip(inputs) {
                 *y = g.call(simd, x, s);
             }
