@@ -260,10 +260,12 @@ macro_rules! activation_enum {
         impl fmt::Display for Activation {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 match *self {
+                    // `pad` honours width and alignment (`{:<12}`) for the names without a
+                    // parameter; with one, the name and the value are written as they are.
                     $(Activation::$variant { $($p)? } => {
-                        f.write_str(stringify!($name))?;
-                        $(write!(f, "({})", $p)?;)?
-                        Ok(())
+                        $(return write!(f, "{}({})", stringify!($name), $p);)?
+                        #[allow(unreachable_code)]
+                        f.pad(stringify!($name))
                     })*
                 }
             }

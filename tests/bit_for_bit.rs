@@ -3,21 +3,10 @@
 //! with `EXPECTED`, a generated table (one entry a line, unformatted). After an intended change,
 //! re-record it: `BIT_FOR_BIT_RECORD=1 cargo test --release --test bit_for_bit -- --nocapture`.
 
+mod common;
+
+use common::Rng;
 use simd_activations::{self as act, Backend, Kernels};
-
-/// splitmix64: deterministic, dependency-free.
-fn splitmix64(mut state: u64) -> impl FnMut() -> u64 {
-    move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let z = (state ^ (state >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-fn uniform(r: u64, lo: f64, hi: f64) -> f32 {
-    (lo + (hi - lo) * ((r >> 11) as f64 / (1u64 << 53) as f64)) as f32
-}
 
 /// Special values and thresholds (2^-13 included), taken with both signs and +-8 ULP around.
 const SPECIALS: &str = "0 0.5 1 2 9.01 20 110 inf NaN 3.4028235e38 1.1754944e-38 1.1920929e-7 \
@@ -26,30 +15,30 @@ const SPECIALS: &str = "0 0.5 1 2 9.01 20 110 inf NaN 3.4028235e38 1.1754944e-38
 /// 50,003 inputs (a tail for every lane count): specials, NaNs with payloads of both signs,
 /// subnormals, every binade up to 2^7, any bits, uniform in [-20, 20] and [-110, 110]; shuffled.
 fn inputs() -> Vec<f32> {
-    let (mut r, mut v) = (splitmix64(0xB17F_0B17_5EED), Vec::new());
+    let (mut r, mut v) = (Rng(0xB17F_0B17_5EED), Vec::new());
     for s in SPECIALS.split(' ').map(|s| s.parse::<f32>().unwrap()) {
         for b in [s.to_bits(), (-s).to_bits()] {
             v.extend((-8..=8).map(|d| f32::from_bits(b.wrapping_add_signed(d))));
         }
     }
-    v.extend((0..500).map(|_| f32::from_bits(r() as u32 | 0x7F80_0001)));
-    v.extend((0..1000).map(|_| f32::from_bits(r() as u32 & 0x807F_FFFF)));
+    v.extend((0..500).map(|_| f32::from_bits(r.next_u64() as u32 | 0x7F80_0001)));
+    v.extend((0..1000).map(|_| f32::from_bits(r.next_u64() as u32 & 0x807F_FFFF)));
     for e in 0..=134u32 {
-        v.extend((0..16).map(|_| f32::from_bits((r() as u32 & 0x807F_FFFF) | (e << 23))));
+        v.extend((0..16).map(|_| f32::from_bits((r.next_u64() as u32 & 0x807F_FFFF) | (e << 23))));
     }
-    v.extend((0..16_000).map(|_| uniform(r(), -20.0, 20.0)));
-    v.extend((0..16_000).map(|_| uniform(r(), -110.0, 110.0)));
-    v.resize_with(50_003, || f32::from_bits(r() as u32));
+    v.extend((0..16_000).map(|_| r.uniform(-20.0, 20.0)));
+    v.extend((0..16_000).map(|_| r.uniform(-110.0, 110.0)));
+    v.resize_with(50_003, || f32::from_bits(r.next_u64() as u32));
     for i in (1..v.len()).rev() {
-        v.swap(i, (r() % (i as u64 + 1)) as usize);
+        v.swap(i, r.below(i + 1));
     }
     v
 }
 
 /// Softmax rows: finite in [-30, 30], plus rows with -inf, +-NaN, +inf, only -inf, huge values.
 fn softmax_inputs() -> Vec<f32> {
-    let mut r = splitmix64(0x050F_73A8);
-    let mut v: Vec<f32> = (0..21_000).map(|_| uniform(r(), -30.0, 30.0)).collect();
+    let mut r = Rng(0x050F_73A8);
+    let mut v: Vec<f32> = (0..21_000).map(|_| r.uniform(-30.0, 30.0)).collect();
     let (inf, nan) = (f32::INFINITY, f32::NAN);
     for (i, x) in [(5, -inf), (1234, nan), (2345, inf), (15_000, -nan)] {
         v[i] = x;
@@ -109,12 +98,7 @@ fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
 fn bit_for_bit() {
     let (x, sm) = (inputs(), softmax_inputs());
     let mut got = Vec::new(); // (function, backend, hash)
-    for &b in Backend::ALL {
-        if !b.is_supported() {
-            println!("skipping {}: not supported by this CPU", b.name());
-            continue;
-        }
-        let k = Kernels::with_backend(b).unwrap().sequential();
+    for (b, k) in common::backends() {
         for (f, h) in run_all(Some(&k), &x, &sm) {
             got.push((f, b.name(), h));
         }

@@ -1,18 +1,28 @@
 //! Every error the public API can return: the variant, the names and values its message gives
 //! the user, and that a refused call writes nothing (the output, or the in-place buffer, is
-//! filled with a sentinel beforehand and checked element by element afterwards). Also: backend
-//! support queries are consistent, `Error` is a `std::error::Error`, `Kernels` is
-//! `Copy + Send + Sync`, and calls inside a user's rayon pool work.
+//! filled with a sentinel beforehand and checked element by element afterwards). Also: the
+//! messages of `Activation`'s parse errors, backend support queries are consistent, `Error` is
+//! a `std::error::Error`, `Kernels` is `Copy + Send + Sync`, and calls inside a user's rayon
+//! pool work.
+//!
+//! Every elementwise activation is reached through `activate` (`Activation::ALL`, on every
+//! handle of `common::handles()`, the free function included); `tests/registry.rs` checks that
+//! the named functions return the same results and errors.
 //!
 //! `cargo test --release --test errors`
 
-use simd_activations::{self as act, Backend, Error, Kernels, reference};
+mod common;
 
-/// `Kernels` can be copied and shared across threads (checked at compile time).
+use common::{handles, mixed_inputs};
+use simd_activations::{self as act, Activation, Backend, Error, Kernels, reference};
+
+/// `Kernels` and `Activation` can be copied and shared across threads (checked at compile
+/// time).
 const _: () = {
     const fn assert_copy_send_sync<T: Copy + Send + Sync + 'static>() {}
     assert_copy_send_sync::<Kernels>();
     assert_copy_send_sync::<Backend>();
+    assert_copy_send_sync::<Activation>();
 };
 
 /// `Error` is a standard error, usable with `?` into `Box<dyn Error + Send + Sync>`.
@@ -49,71 +59,53 @@ fn assert_mentions(what: &str, err: &Error, needles: &[&str]) {
     }
 }
 
-/// The handles every check runs on: each supported backend, sequential and threaded, and the
-/// free functions (`None`).
-fn handles() -> Vec<(String, Option<Kernels>)> {
-    let mut h: Vec<(String, Option<Kernels>)> = Vec::new();
-    for b in Backend::supported() {
-        let k = Kernels::with_backend(b).unwrap();
-        h.push((format!("{b} automatic"), Some(k)));
-        h.push((format!("{b} sequential"), Some(k.sequential())));
-        h.push((
-            format!("{b} parallel_threshold(1)"),
-            Some(k.parallel_threshold(1)),
-        ));
+/// An out-of-place function checked for shape errors: every activation (through `activate`)
+/// and PReLU in both layouts.
+#[derive(Clone, Copy, Debug)]
+enum Unary {
+    Act(Activation),
+    Prelu,
+    PreluChannelsFirst,
+}
+
+impl Unary {
+    fn all() -> Vec<Unary> {
+        let mut v: Vec<Unary> = Activation::ALL.iter().map(|&a| Unary::Act(a)).collect();
+        v.extend([Unary::Prelu, Unary::PreluChannelsFirst]);
+        v
     }
-    h.push(("free functions".into(), None));
-    h
-}
 
-type Unary = (
-    &'static str,
-    fn(&Kernels, &[f32], &mut [f32]) -> Result<(), Error>,
-);
+    fn name(self) -> String {
+        match self {
+            Unary::Act(a) => a.to_string(),
+            Unary::Prelu => "prelu".into(),
+            Unary::PreluChannelsFirst => "prelu_channels_first".into(),
+        }
+    }
 
-/// Every out-of-place function, as a method; the free function is called through `free`.
-fn unary_methods() -> Vec<Unary> {
-    vec![
-        ("exp", Kernels::exp),
-        ("sigmoid", Kernels::sigmoid),
-        ("tanh", Kernels::tanh),
-        ("relu", Kernels::relu),
-        ("leaky_relu", |k, x, y| k.leaky_relu(x, y, 0.1)),
-        ("prelu", |k, x, y| k.prelu(x, y, &[0.5])),
-        ("prelu_channels_first", |k, x, y| {
-            k.prelu_channels_first(x, y, &[0.5], 1)
-        }),
-    ]
-}
+    /// The call on handle `k`, or the free function for `None`.
+    fn run(self, k: Option<&Kernels>, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
+        match (self, k) {
+            (Unary::Act(a), k) => common::activate(k, a, x, y),
+            (Unary::Prelu, Some(k)) => k.prelu(x, y, &[0.5]),
+            (Unary::Prelu, None) => act::prelu(x, y, &[0.5]),
+            (Unary::PreluChannelsFirst, Some(k)) => k.prelu_channels_first(x, y, &[0.5], 1),
+            (Unary::PreluChannelsFirst, None) => act::prelu_channels_first(x, y, &[0.5], 1),
+        }
+    }
 
-fn free(name: &str, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-    match name {
-        "exp" => act::exp(x, y),
-        "sigmoid" => act::sigmoid(x, y),
-        "tanh" => act::tanh(x, y),
-        "relu" => act::relu(x, y),
-        "leaky_relu" => act::leaky_relu(x, y, 0.1),
-        "prelu" => act::prelu(x, y, &[0.5]),
-        "prelu_channels_first" => act::prelu_channels_first(x, y, &[0.5], 1),
-        _ => unreachable!("{name}"),
+    fn reference(self, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
+        match self {
+            Unary::Act(a) => reference::activate(a, x, y),
+            Unary::Prelu => reference::prelu(x, y, &[0.5]),
+            Unary::PreluChannelsFirst => reference::prelu_channels_first(x, y, &[0.5], 1),
+        }
     }
 }
 
-fn reference_of(name: &str, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-    match name {
-        "exp" => reference::exp(x, y),
-        "sigmoid" => reference::sigmoid(x, y),
-        "tanh" => reference::tanh(x, y),
-        "relu" => reference::relu(x, y),
-        "leaky_relu" => reference::leaky_relu(x, y, 0.1),
-        "prelu" => reference::prelu(x, y, &[0.5]),
-        "prelu_channels_first" => reference::prelu_channels_first(x, y, &[0.5], 1),
-        _ => unreachable!("{name}"),
-    }
-}
-
+/// `n` inputs: specials, NaNs with payloads, subnormals, ordinary values.
 fn inputs(n: usize) -> Vec<f32> {
-    (0..n).map(|i| (i as f32 * 0.37).sin() * 5.0).collect()
+    mixed_inputs(n, 0xE770)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,24 +121,21 @@ fn length_mismatch_names_both_lengths_and_writes_nothing() {
             input: nx,
             output: ny,
         };
-        for (fname, method) in unary_methods() {
+        for f in Unary::all() {
+            let fname = f.name();
             for (hname, k) in handles() {
                 let what = format!("{fname} on {hname}, x.len() = {nx}, y.len() = {ny}");
                 let original = sentinel(ny);
                 let mut y = original.clone();
-                let err = match k {
-                    Some(k) => method(&k, &x, &mut y),
-                    None => free(fname, &x, &mut y),
-                }
-                .expect_err(&what);
+                let err = f.run(k.as_ref(), &x, &mut y).expect_err(&what);
                 assert_eq!(err, want, "{what}");
                 assert_mentions(&what, &err, &[&nx.to_string(), &ny.to_string()]);
                 assert_untouched(&what, &y, &original);
             }
-            let what = format!("reference::{fname}, {nx} vs {ny}");
+            let what = format!("reference {fname}, {nx} vs {ny}");
             let original = sentinel(ny);
             let mut y = original.clone();
-            let err = reference_of(fname, &x, &mut y).expect_err(&what);
+            let err = f.reference(&x, &mut y).expect_err(&what);
             assert_eq!(err, want, "{what}");
             assert_untouched(&what, &y, &original);
         }
@@ -165,16 +154,15 @@ fn length_mismatch_names_both_lengths_and_writes_nothing() {
 
 #[test]
 fn equal_lengths_including_empty_succeed() {
-    for (fname, method) in unary_methods() {
+    for f in Unary::all() {
         for (hname, k) in handles() {
             for n in [0, 1, 17] {
                 let x = inputs(n);
                 let mut y = sentinel(n);
-                let r = match k {
-                    Some(k) => method(&k, &x, &mut y),
-                    None => free(fname, &x, &mut y),
-                };
-                assert_eq!(r, Ok(()), "{fname} on {hname}, len {n}");
+                let r = f.run(k.as_ref(), &x, &mut y);
+                assert_eq!(r, Ok(()), "{} on {hname}, len {n}", f.name());
+                let mut r = sentinel(n);
+                assert_eq!(f.reference(&x, &mut r), Ok(()), "reference {}", f.name());
             }
         }
     }
@@ -219,50 +207,175 @@ fn assert_invalid(what: &str, err: Error, name: &str, index: Option<usize>, valu
     assert_mentions(what, &err, &needles);
 }
 
+/// Leaky ReLU on handle `k` (the free function for `None`), out of place: by name or through
+/// `activate`.
+fn leaky(
+    via_activate: bool,
+    k: Option<&Kernels>,
+    x: &[f32],
+    y: &mut [f32],
+    alpha: f32,
+) -> Result<(), Error> {
+    match (via_activate, k) {
+        (true, k) => common::activate(k, Activation::LeakyRelu { alpha }, x, y),
+        (false, Some(k)) => k.leaky_relu(x, y, alpha),
+        (false, None) => act::leaky_relu(x, y, alpha),
+    }
+}
+
+/// In-place [`leaky`].
+fn leaky_inplace(
+    via_activate: bool,
+    k: Option<&Kernels>,
+    x: &mut [f32],
+    alpha: f32,
+) -> Result<(), Error> {
+    match (via_activate, k) {
+        (true, k) => common::activate_inplace(k, Activation::LeakyRelu { alpha }, x),
+        (false, Some(k)) => k.leaky_relu_inplace(x, alpha),
+        (false, None) => act::leaky_relu_inplace(x, alpha),
+    }
+}
+
 #[test]
 fn leaky_relu_rejects_a_non_finite_alpha_and_writes_nothing() {
     let x = inputs(100);
     for &alpha in BAD {
-        for (hname, k) in handles() {
-            let what = format!("leaky_relu on {hname}, alpha = {alpha}");
-            // Out of place, with matching lengths and with mismatching ones.
-            for ny in [100, 99] {
-                let original = sentinel(ny);
-                let mut y = original.clone();
-                let r = match k {
-                    Some(k) => k.leaky_relu(&x, &mut y, alpha),
-                    None => act::leaky_relu(&x, &mut y, alpha),
-                };
-                let err = r.expect_err(&what);
-                if ny == 100 {
-                    assert_invalid(&what, err, "alpha", None, alpha);
-                }
-                assert_untouched(&what, &y, &original);
-            }
-            // In place.
-            let mut z = x.clone();
-            let r = match k {
-                Some(k) => k.leaky_relu_inplace(&mut z, alpha),
-                None => act::leaky_relu_inplace(&mut z, alpha),
+        for via_activate in [false, true] {
+            let call = if via_activate {
+                "activate(leaky_relu)"
+            } else {
+                "leaky_relu"
             };
-            assert_invalid(
-                &format!("{what}, in place"),
-                r.unwrap_err(),
-                "alpha",
-                None,
-                alpha,
-            );
-            assert_untouched(&format!("{what}, in place"), &z, &x);
+            for (hname, k) in handles() {
+                let k = k.as_ref();
+                let what = format!("{call} on {hname}, alpha = {alpha}");
+                // Out of place, with matching lengths and with mismatching ones.
+                for ny in [100, 99] {
+                    let original = sentinel(ny);
+                    let mut y = original.clone();
+                    let err = leaky(via_activate, k, &x, &mut y, alpha).expect_err(&what);
+                    if ny == 100 {
+                        assert_invalid(&what, err, "alpha", None, alpha);
+                    }
+                    assert_untouched(&what, &y, &original);
+                }
+                // In place.
+                let what = format!("{what}, in place");
+                let mut z = x.clone();
+                let r = leaky_inplace(via_activate, k, &mut z, alpha);
+                assert_invalid(&what, r.unwrap_err(), "alpha", None, alpha);
+                assert_untouched(&what, &z, &x);
+            }
         }
-        let mut y = sentinel(100);
-        let err = reference::leaky_relu(&x, &mut y, alpha).unwrap_err();
-        assert_invalid("reference::leaky_relu", err, "alpha", None, alpha);
-        assert_untouched("reference::leaky_relu", &y, &sentinel(100));
+        for via_activate in [false, true] {
+            let what = format!("reference, via activate: {via_activate}, alpha = {alpha}");
+            let mut y = sentinel(100);
+            let err = if via_activate {
+                reference::activate(Activation::LeakyRelu { alpha }, &x, &mut y)
+            } else {
+                reference::leaky_relu(&x, &mut y, alpha)
+            };
+            assert_invalid(&what, err.unwrap_err(), "alpha", None, alpha);
+            assert_untouched(&what, &y, &sentinel(100));
+        }
     }
     // Finite extremes are fine.
     for alpha in [f32::MAX, f32::MIN, 0.0, -0.0, f32::from_bits(1)] {
-        let mut y = sentinel(100);
-        act::leaky_relu(&x, &mut y, alpha).unwrap();
+        for via_activate in [false, true] {
+            let mut y = sentinel(100);
+            leaky(via_activate, None, &x, &mut y, alpha).unwrap();
+            let mut z = x.clone();
+            leaky_inplace(via_activate, None, &mut z, alpha).unwrap();
+        }
+    }
+}
+
+/// Every activation without a parameter accepts any input in place through
+/// `activate_inplace` (its error path is the parameter check alone).
+#[test]
+fn activate_inplace_without_a_parameter_never_fails() {
+    let x = inputs(1000);
+    for &a in Activation::ALL.iter().filter(|a| a.param_name().is_none()) {
+        for (hname, k) in handles() {
+            let mut z = x.clone();
+            let r = common::activate_inplace(k.as_ref(), a, &mut z);
+            assert_eq!(r, Ok(()), "{a} on {hname}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parse errors of Activation
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn unknown_activation_lists_the_known_names() {
+    for s in ["nope", "", "softmax", "prelu", "Sigmoid", "nope(0.1)"] {
+        let err = s.parse::<Activation>().expect_err(s);
+        assert_eq!(err, Error::UnknownActivation, "{s:?}");
+    }
+    let err = Error::UnknownActivation;
+    let names: Vec<&str> = Activation::ALL.iter().map(|a| a.name()).collect();
+    assert_mentions("UnknownActivation", &err, &names);
+    assert_mentions("UnknownActivation", &err, &["unknown"]);
+    // Each name once, as a word of the list (not only inside a longer one: "sigmoid" is in
+    // "hard_sigmoid").
+    let text = err.to_string();
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .collect();
+    for n in &names {
+        assert_eq!(
+            words.iter().filter(|w| *w == n).count(),
+            1,
+            "{n} in {text:?}"
+        );
+    }
+}
+
+#[test]
+fn malformed_activation_names_the_function() {
+    // With a parameter: the message names the function and shows the bracketed form.
+    for s in ["leaky_relu(abc)", "leaky_relu()", "leaky_relu(0.1"] {
+        let err = s.parse::<Activation>().expect_err(s);
+        assert_eq!(
+            err,
+            Error::MalformedActivation {
+                name: "leaky_relu",
+                takes_param: true
+            },
+            "{s:?}"
+        );
+        assert_mentions(s, &err, &["leaky_relu", "leaky_relu("]);
+    }
+    // Without a parameter: the message names the function and says it takes none.
+    for &a in Activation::ALL.iter().filter(|a| a.param_name().is_none()) {
+        let s = format!("{}(0.1)", a.name());
+        let err = s.parse::<Activation>().expect_err(&s);
+        assert_eq!(
+            err,
+            Error::MalformedActivation {
+                name: a.name(),
+                takes_param: false
+            },
+            "{s:?}"
+        );
+        assert_mentions(&s, &err, &[a.name(), "no parameter"]);
+        // And not another function's bracketed form.
+        assert!(!err.to_string().contains("(0.1)"), "{err}");
+    }
+}
+
+#[test]
+fn a_non_finite_parsed_parameter_is_an_invalid_parameter() {
+    for (s, value) in [
+        ("leaky_relu(NaN)", f32::NAN),
+        ("leaky_relu(inf)", f32::INFINITY),
+        ("leaky_relu(-inf)", f32::NEG_INFINITY),
+    ] {
+        let err = s.parse::<Activation>().expect_err(s);
+        assert_invalid(s, err, "alpha", None, value);
     }
 }
 
@@ -506,66 +619,38 @@ fn error_is_a_std_error() {
 #[test]
 fn calls_inside_a_one_thread_user_pool_work_and_give_identical_results() {
     let n = 1 << 20;
-    let x: Vec<f32> = (0..n).map(|i| (i as f32 * 1e-3).sin() * 30.0).collect();
+    let x = inputs(n);
     let slopes = [0.1_f32, 0.2, 0.3, 0.4];
     let best = Kernels::with_backend(Backend::best()).unwrap();
     let seq = best.sequential();
 
     type Call<'a> = Box<dyn Fn(Option<&Kernels>, &mut [f32]) + Sync + 'a>;
-    let calls: Vec<(&str, Call<'_>)> = vec![
-        (
-            "exp",
-            Box::new(|k, y| match k {
-                Some(k) => k.exp(&x, y).unwrap(),
-                None => act::exp(&x, y).unwrap(),
+    let mut calls: Vec<(String, Call<'_>)> = Vec::new();
+    for &a in Activation::ALL {
+        let x = &x;
+        calls.push((
+            a.to_string(),
+            Box::new(move |k, y| common::activate(k, a, x, y).unwrap()),
+        ));
+        calls.push((
+            format!("{a}, in place"),
+            Box::new(move |k, y| {
+                y.copy_from_slice(x);
+                common::activate_inplace(k, a, y).unwrap();
             }),
-        ),
-        (
-            "sigmoid",
-            Box::new(|k, y| match k {
-                Some(k) => k.sigmoid(&x, y).unwrap(),
-                None => act::sigmoid(&x, y).unwrap(),
-            }),
-        ),
-        (
-            "tanh",
-            Box::new(|k, y| match k {
-                Some(k) => k.tanh(&x, y).unwrap(),
-                None => act::tanh(&x, y).unwrap(),
-            }),
-        ),
-        (
-            "relu",
-            Box::new(|k, y| match k {
-                Some(k) => k.relu(&x, y).unwrap(),
-                None => act::relu(&x, y).unwrap(),
-            }),
-        ),
-        (
-            "leaky_relu",
-            Box::new(|k, y| match k {
-                Some(k) => k.leaky_relu(&x, y, 0.05).unwrap(),
-                None => act::leaky_relu(&x, y, 0.05).unwrap(),
-            }),
-        ),
-        (
-            "prelu",
-            Box::new(|k, y| match k {
-                Some(k) => k.prelu(&x, y, &slopes).unwrap(),
-                None => act::prelu(&x, y, &slopes).unwrap(),
-            }),
-        ),
-        (
-            "sigmoid_inplace",
-            Box::new(|k, y| {
-                y.copy_from_slice(&x);
-                match k {
-                    Some(k) => k.sigmoid_inplace(y),
-                    None => act::sigmoid_inplace(y),
-                }
-            }),
-        ),
-    ];
+        ));
+    }
+    calls.push((
+        "leaky_relu(0.05)".into(),
+        Box::new(|k, y| common::activate(k, Activation::LeakyRelu { alpha: 0.05 }, &x, y).unwrap()),
+    ));
+    calls.push((
+        "prelu".into(),
+        Box::new(|k, y| match k {
+            Some(k) => k.prelu(&x, y, &slopes).unwrap(),
+            None => act::prelu(&x, y, &slopes).unwrap(),
+        }),
+    ));
 
     let pool1 = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -588,19 +673,8 @@ fn calls_inside_a_one_thread_user_pool_work_and_give_identical_results() {
                 assert_eq!(rayon::current_num_threads(), 1);
                 call(k.as_ref(), &mut got);
             });
-            let first_diff = got
-                .iter()
-                .zip(&want)
-                .position(|(a, b)| a.to_bits() != b.to_bits());
-            assert!(
-                first_diff.is_none(),
-                "{name}, {label} inside a 1-thread pool differs from sequential at index {:?}: \
-                 x = {:e}, got {:e}, expected {:e}",
-                first_diff,
-                x[first_diff.unwrap()],
-                got[first_diff.unwrap()],
-                want[first_diff.unwrap()],
-            );
+            let what = format!("{name}, {label} inside a 1-thread pool (against sequential)");
+            common::assert_same_bits(&what, &x, &got, &want);
         }
     }
 }

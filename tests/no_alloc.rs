@@ -1,4 +1,6 @@
-//! The hot path allocates nothing. Every kernel, on every backend:
+//! The hot path allocates nothing. Every kernel (every named activation and every entry of
+//! `Activation::ALL` through `activate` and `activate_inplace`, PReLU in both layouts, softmax
+//! and log-softmax), on every backend:
 //! - sequential: no heap allocation at all, from the first call;
 //! - split across threads inside a rayon pool (`pool.install`): no allocation on any thread once
 //!   the pool has run each kernel once (its deques have grown to their working size).
@@ -13,7 +15,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use simd_activations::{Backend, Kernels};
+mod common;
+
+use simd_activations::{Activation, Kernels};
 
 struct Counting;
 
@@ -56,6 +60,13 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.tanh(x, y).unwrap();
     k.relu(x, y).unwrap();
     k.leaky_relu(x, y, 0.01).unwrap();
+    k.hard_sigmoid(x, y).unwrap();
+    k.hard_swish(x, y).unwrap();
+    for &a in Activation::ALL {
+        k.activate(a, x, y).unwrap();
+    }
+    k.activate(Activation::LeakyRelu { alpha: 0.5 }, x, y)
+        .unwrap();
     k.prelu(x, y, &slopes).unwrap();
     k.prelu_channels_first(x, y, &slopes, 7).unwrap();
     k.prelu_channels_first(x, y, &slopes[..2], 100).unwrap();
@@ -69,6 +80,13 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.tanh_inplace(z);
     k.relu_inplace(z);
     k.leaky_relu_inplace(z, 0.5).unwrap();
+    k.hard_sigmoid_inplace(z);
+    k.hard_swish_inplace(z);
+    for &a in Activation::ALL {
+        k.activate_inplace(a, z).unwrap();
+    }
+    k.activate_inplace(Activation::LeakyRelu { alpha: 0.5 }, z)
+        .unwrap();
     k.prelu_inplace(z, &slopes).unwrap();
     k.prelu_channels_first_inplace(z, &slopes, 7).unwrap();
     k.softmax_inplace(z, 35).unwrap();
@@ -83,9 +101,8 @@ fn no_kernel_allocates() {
     let mut z = vec![0.0_f32; n];
     let mut sequential = Vec::new();
     let mut threaded = vec![*Kernels::global()];
-    for b in Backend::supported() {
-        let k = Kernels::with_backend(b).unwrap();
-        sequential.push(k.sequential());
+    for (_, k) in common::backends() {
+        sequential.push(k);
         threaded.push(k.parallel_threshold(1));
     }
     for k in &sequential {

@@ -1,35 +1,16 @@
 //! Softmax and log-softmax: every backend against the `f64` reference, special rows,
 //! bit-identity across backends and thread counts, errors.
 
-use simd_activations::{Backend, Error, Kernels, reference, ulp};
+mod common;
+
+use common::{Rng, assert_same_bits, avx2_and_avx512, backends};
+use simd_activations::{Error, Kernels, reference, ulp};
 
 const BOUND: u32 = 4;
 
-/// Deterministic xorshift generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    /// Uniform in `[lo, hi)`.
-    fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
-        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        (f64::from(lo) + u * (f64::from(hi) - f64::from(lo))) as f32
-    }
-    fn vec(&mut self, n: usize, lo: f32, hi: f32) -> Vec<f32> {
-        (0..n).map(|_| self.uniform(lo, hi)).collect()
-    }
-}
-
+/// The sequential handle of every backend this CPU supports.
 fn sequential_kernels() -> Vec<Kernels> {
-    Backend::supported()
-        .into_iter()
-        .map(|b| Kernels::with_backend(b).unwrap().sequential())
-        .collect()
+    backends().into_iter().map(|(_, k)| k).collect()
 }
 
 type Op = fn(&Kernels, &[f32], &mut [f32], usize) -> Result<(), Error>;
@@ -73,11 +54,8 @@ fn check(x: &[f32], cols: usize, what: &str) -> u32 {
             }
             let mut z = x.to_vec();
             op_inplace(&k, &mut z, cols).unwrap();
-            assert!(
-                z.iter().zip(&got).all(|(a, b)| a.to_bits() == b.to_bits()),
-                "{name} {} {what} cols={cols}: in place differs",
-                k.backend()
-            );
+            let w = format!("{name} {} {what} cols={cols}: in place", k.backend());
+            assert_same_bits(&w, x, &z, &got);
             if name == "softmax" {
                 for (r, row) in got.chunks(cols).enumerate() {
                     if row.iter().all(|v| !v.is_nan()) {
@@ -116,12 +94,7 @@ fn differential_small_and_odd_shapes() {
 #[test]
 fn wide_and_narrow_ranges() {
     let mut rng = Rng(42);
-    for &(lo, hi) in &[
-        (-1e4_f32, 1e4_f32),
-        (-1e-3, 1e-3),
-        (-100.0, 0.0),
-        (-200.0, 5.0),
-    ] {
+    for &(lo, hi) in &[(-1e4, 1e4), (-1e-3, 1e-3), (-100.0, 0.0), (-200.0, 5.0)] {
         for &cols in &[7usize, 64, 1000, 4099] {
             let x = rng.vec(3 * cols, lo, hi);
             check(&x, cols, &format!("[{lo}, {hi}]"));
@@ -129,7 +102,7 @@ fn wide_and_narrow_ranges() {
     }
     // Values anywhere in the finite range, and rows near the largest magnitudes.
     let mut x: Vec<f32> = (0..4 * 999)
-        .map(|_| f32::from_bits((rng.next() as u32) & 0xFF7F_FFFF))
+        .map(|_| f32::from_bits((rng.next_u64() as u32) & 0xFF7F_FFFF))
         .collect();
     x[0] = f32::MAX;
     x[1] = f32::MAX;
@@ -170,7 +143,7 @@ fn log_softmax_max_element_with_tiny_others() {
     let mut rng = Rng(99);
     for &cols in &[2usize, 17, 1000, 5000] {
         for &(lo, hi) in &[
-            (-25.0_f32, -15.0_f32),
+            (-25.0, -15.0),
             (-60.0, -40.0),
             (-103.0, -90.0),
             (-8.0, -7.9),
@@ -273,27 +246,19 @@ fn special_rows() {
 
 #[test]
 fn avx2_equals_avx512_bit_for_bit() {
-    let (Ok(a), Ok(b)) = (
-        Kernels::with_backend(Backend::Avx2),
-        Kernels::with_backend(Backend::Avx512),
-    ) else {
-        eprintln!("skipped: needs AVX2 and AVX-512");
+    let Some((a, b)) = avx2_and_avx512() else {
         return;
     };
-    let (a, b) = (a.sequential(), b.sequential());
     let mut rng = Rng(5);
     for &cols in &[1usize, 5, 16, 31, 33, 100, 4096, 4097, 20000] {
-        for &(lo, hi) in &[(-12.0_f32, 12.0_f32), (-1e4, 1e4), (-1e-3, 1e-3)] {
+        for &(lo, hi) in &[(-12.0, 12.0), (-1e4, 1e4), (-1e-3, 1e-3)] {
             let mut x = rng.vec(3 * cols, lo, hi);
             x[cols / 2] = f32::NEG_INFINITY;
             for (name, op, _, _) in FUNCTIONS {
                 let (mut ya, mut yb) = (vec![0.0; x.len()], vec![0.0; x.len()]);
                 op(&a, &x, &mut ya, cols).unwrap();
                 op(&b, &x, &mut yb, cols).unwrap();
-                assert!(
-                    ya.iter().zip(&yb).all(|(p, q)| p.to_bits() == q.to_bits()),
-                    "{name} cols={cols} [{lo}, {hi}]"
-                );
+                assert_same_bits(&format!("{name} cols={cols} [{lo}, {hi}]"), &x, &ya, &yb);
             }
         }
     }
@@ -325,18 +290,12 @@ fn threads_equal_sequential_bit_for_bit() {
                 for k in [*Kernels::global(), Kernels::global().parallel_threshold(1)] {
                     let mut got = vec![0.0; x.len()];
                     pool.install(|| op(&k, &x, &mut got, cols)).unwrap();
-                    assert!(
-                        got.iter()
-                            .zip(&want)
-                            .all(|(p, q)| p.to_bits() == q.to_bits()),
-                        "{name} {rows}x{cols} on {threads} threads"
-                    );
+                    let what = format!("{name} {rows}x{cols} on {threads} threads");
+                    assert_same_bits(&what, &x, &got, &want);
                     let mut z = x.clone();
                     pool.install(|| op_inplace(&k, &mut z, cols)).unwrap();
-                    assert!(
-                        z.iter().zip(&want).all(|(p, q)| p.to_bits() == q.to_bits()),
-                        "{name} in place {rows}x{cols} on {threads} threads"
-                    );
+                    let what = format!("{name} in place {rows}x{cols} on {threads} threads");
+                    assert_same_bits(&what, &x, &z, &want);
                 }
             }
         }
