@@ -2,8 +2,10 @@
 //!
 //! Groups `softmax` and `log_softmax`: shapes 4096 x 32, 1024 x 1024, 64 x 32768 and
 //! 1 x 1048576 (rows x cols), inputs uniform in [-8, 8]; every supported backend on one
-//! thread, `automatic` (the free functions: best backend + rayon across and within rows),
-//! `ref` (f64 reference) and `naive` (the max / exp / sum / divide loop a user would write).
+//! thread, `automatic` (the free functions: best backend + rayon across and within rows, from
+//! 64 Ki `rows * cols` elements, so at every shape here; a single row is split from 256 Ki),
+//! `ref` (f64 reference) and `naive` (the loop a user would write, `support::naive`: max, exp,
+//! sum, divide per row for softmax; max, exp, sum, log, subtract per row for log_softmax).
 //! Group `adversarial_softmax`: 1024 x 1024 on the best backend, one thread, on typical rows,
 //! rows spanning [-200, 0] (most outputs subnormal or zero), rows of subnormal inputs and rows
 //! laced with NaN / inf (which turn whole rows into NaN).
@@ -24,18 +26,6 @@ const SHAPES: &[(usize, usize)] = &[(4096, 32), (1024, 1024), (64, 32768), (1, 1
 
 type Kernel = fn(&Kernels, &[f32], &mut [f32], usize) -> Result<(), Error>;
 type Plain = fn(&[f32], &mut [f32], usize) -> Result<(), Error>;
-
-fn naive_log_softmax(x: &[f32], y: &mut [f32], cols: usize) {
-    for (xr, yr) in x.chunks_exact(cols).zip(y.chunks_exact_mut(cols)) {
-        let m = xr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let sum: f32 = xr.iter().map(|&x| (x - m).exp()).sum();
-        let l = sum.ln();
-        for (y, &x) in yr.iter_mut().zip(xr) {
-            *y = (x - m) - l;
-        }
-    }
-    black_box(y);
-}
 
 fn group(
     c: &mut Criterion,
@@ -87,7 +77,7 @@ fn softmax(c: &mut Criterion) {
         "log_softmax",
         Kernels::log_softmax,
         reference::log_softmax,
-        naive_log_softmax,
+        support::naive::log_softmax,
     );
 }
 

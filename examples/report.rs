@@ -1,17 +1,28 @@
 //! The crate's main job: what the kernels do on this CPU.
 //!
-//! Prints the backend chosen; per function the throughput (Gelem/s) of every supported backend
-//! (single thread), of the automatic call, of `reference`, of the naive `std` loop and of
-//! `wide`; the speedups; the kernels' throughput against the `copy_from_slice` memory roofline
-//! at 16 Mi elements; the two-thread scaling of sigmoid; and the max ULP error of every backend
-//! on a sweep of 10^7 points over [-110, 110] plus tiny values of every binade.
+//! Prints a legend (what every column means, the timing method, the threads), the backend
+//! chosen, then for every elementwise function (every activation of the registry,
+//! `Activation::ALL`, parameters at their defaults, and PReLU with four channels):
+//! - the throughput (Gelem/s) at 4096 elements (L1) of every supported backend (forced, single
+//!   thread), of `reference`, of the naive `std` loop and of `wide`, and the speedups;
+//! - the throughput at 16 Mi elements against the `copy_from_slice` memory roofline: one thread,
+//!   in place (on a fresh copy of the inputs every call, the copy not timed) and automatic;
+//! - the two-thread scaling of sigmoid at 1 Mi elements;
+//! - the max ULP error of every backend, beside the activation's proven bound, on a sweep of
+//!   10^7 points over [-110, 110] plus tiny values of every binade and specials.
 //!
 //! Softmax and log-softmax get their own section: Gelem/s per backend on several matrix shapes,
 //! the naive loop and the reference, speedups, two-thread scaling and the max ULP error on
 //! random rows.
 //!
-//! `cargo run --release --example report` (add `-- --quick` for a shorter run, `-- --softmax`
-//! for the softmax section only).
+//! A new activation in the registry appears in every table without an edit here.
+//!
+//! Flags (`cargo run --release --example report -- --help` prints them):
+//! - `--quick`: a shorter run (fewer and shorter samples, 4 Mi elements instead of 16 Mi in the
+//!   memory table, a 10^6-point sweep instead of 10^7, a shorter long row in the softmax
+//!   accuracy table);
+//! - `--softmax`: the softmax and log-softmax section only;
+//! - `--help`: the flags.
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -19,8 +30,59 @@ mod support;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use simd_activations::{Backend, Error, Kernels, accuracy, reference};
-use support::{naive, wide_f32x8};
+use simd_activations::accuracy::{self, Inputs};
+use simd_activations::{Activation, Backend, Error, Kernels, reference, ulp};
+use support::{Function, SLOPES, naive};
+
+const USAGE: &str = "\
+Usage: cargo run --release --example report -- [--quick] [--softmax]
+
+What the kernels do on this CPU: throughput of every elementwise activation and PReLU (L1,
+memory, threads), max ULP error per backend beside the proven bound, then softmax and
+log-softmax (throughput per matrix shape, threads, accuracy).
+
+Options:
+  --quick     shorter run: 5 samples of at least 5 ms instead of 11 of at least 20 ms, 4 Mi
+              elements instead of 16 Mi in the memory table, a 10^6-point accuracy sweep
+              instead of 10^7, a 256 Ki-element long row instead of 1 Mi in the softmax
+              accuracy table
+  --softmax   the softmax and log-softmax section only
+  -h, --help  print this help
+";
+
+/// The automatic threading thresholds of `Kernels::global()`, in elements, for the legend
+/// (the crate's values: `src/drive/mod.rs`, `Cost::parallel_min_len`, and
+/// `src/drive/rows.rs`, `PARALLEL_MIN_LEN`).
+const TRANSCENDENTAL_THRESHOLD: usize = 1 << 18;
+const MEMORY_THRESHOLD: usize = 1 << 22;
+const SOFTMAX_THRESHOLD: usize = 1 << 16;
+
+struct Options {
+    quick: bool,
+    softmax_only: bool,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        quick: false,
+        softmax_only: false,
+    };
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--quick" => o.quick = true,
+            "--softmax" => o.softmax_only = true,
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => {
+                eprint!("report: unknown argument `{other}`\n\n{USAGE}");
+                std::process::exit(2);
+            }
+        }
+    }
+    o
+}
 
 /// Median time of one call of `f`, over samples of at least `min_sample` each.
 fn time_per_call(samples: usize, min_sample: Duration, mut f: impl FnMut()) -> f64 {
@@ -36,7 +98,7 @@ fn time_per_call(samples: usize, min_sample: Duration, mut f: impl FnMut()) -> f
         }
         reps *= 2;
     }
-    let mut times: Vec<f64> = (0..samples)
+    let times = (0..samples)
         .map(|_| {
             let t = Instant::now();
             for _ in 0..reps {
@@ -45,8 +107,12 @@ fn time_per_call(samples: usize, min_sample: Duration, mut f: impl FnMut()) -> f
             t.elapsed().as_secs_f64() / reps as f64
         })
         .collect();
+    median(times)
+}
+
+fn median(mut times: Vec<f64>) -> f64 {
     times.sort_by(f64::total_cmp);
-    times[samples / 2]
+    times[times.len() / 2]
 }
 
 struct Bench {
@@ -59,75 +125,28 @@ impl Bench {
     fn gelems(&self, n: usize, f: impl FnMut()) -> f64 {
         n as f64 / time_per_call(self.samples, self.min_sample, f) / 1e9
     }
-}
 
-type Kernel = fn(&Kernels, &[f32], &mut [f32]) -> Result<(), Error>;
-type Plain = fn(&[f32], &mut [f32]);
-
-/// One row of the table: a function and its competitors.
-struct Function {
-    name: &'static str,
-    kernel: Kernel,
-    reference: Plain,
-    naive: Plain,
-    wide: Option<Plain>,
-    reference_one: fn(f32) -> f32,
-}
-
-const SLOPES: [f32; 4] = [0.1, 0.2, 0.3, 0.4];
-
-fn functions() -> Vec<Function> {
-    vec![
-        Function {
-            name: "exp",
-            kernel: Kernels::exp,
-            reference: |x, y| reference::exp(x, y).unwrap(),
-            naive: naive::exp,
-            wide: Some(wide_f32x8::exp),
-            reference_one: reference::exp_one,
-        },
-        Function {
-            name: "sigmoid",
-            kernel: Kernels::sigmoid,
-            reference: |x, y| reference::sigmoid(x, y).unwrap(),
-            naive: naive::sigmoid,
-            wide: Some(wide_f32x8::sigmoid),
-            reference_one: reference::sigmoid_one,
-        },
-        Function {
-            name: "tanh",
-            kernel: Kernels::tanh,
-            reference: |x, y| reference::tanh(x, y).unwrap(),
-            naive: naive::tanh,
-            wide: Some(wide_f32x8::tanh),
-            reference_one: reference::tanh_one,
-        },
-        Function {
-            name: "relu",
-            kernel: Kernels::relu,
-            reference: |x, y| reference::relu(x, y).unwrap(),
-            naive: naive::relu,
-            wide: None,
-            reference_one: reference::relu_one,
-        },
-        Function {
-            name: "leaky_relu",
-            kernel: |k, x, y| k.leaky_relu(x, y, 0.01),
-            reference: |x, y| reference::leaky_relu(x, y, 0.01).unwrap(),
-            naive: |x, y| naive::leaky_relu(x, y, 0.01),
-            wide: None,
-            reference_one: |x| reference::leaky_relu_one(x, 0.01),
-        },
-        Function {
-            name: "prelu(C=4)",
-            kernel: |k, x, y| k.prelu(x, y, &SLOPES),
-            reference: |x, y| reference::prelu(x, y, &SLOPES).unwrap(),
-            naive: |x, y| naive::prelu(x, y, &SLOPES),
-            wide: None,
-            // The accuracy sweep is not a multiple of 4 long: it checks prelu with one slope.
-            reference_one: |x| reference::leaky_relu_one(x, SLOPES[0]),
-        },
-    ]
+    /// Gelem/s of `kernel` run in place on `z`, which is restored from `x` before every call.
+    /// The clock runs around the kernel call alone (the copy is not timed); a sample sums the
+    /// kernel times of as many calls as make up `min_sample`; the median sample counts.
+    fn gelems_inplace(&self, x: &[f32], z: &mut [f32], mut kernel: impl FnMut(&mut [f32])) -> f64 {
+        z.copy_from_slice(x);
+        kernel(z); // warm up
+        let times = (0..self.samples)
+            .map(|_| {
+                let (mut spent, mut calls) = (Duration::ZERO, 0u32);
+                while spent < self.min_sample || calls == 0 {
+                    z.copy_from_slice(black_box(x));
+                    let t = Instant::now();
+                    kernel(black_box(&mut *z));
+                    spent += t.elapsed();
+                    calls += 1;
+                }
+                spent.as_secs_f64() / f64::from(calls)
+            })
+            .collect();
+        x.len() as f64 / median(times) / 1e9
+    }
 }
 
 fn cpu_name() -> String {
@@ -142,187 +161,433 @@ fn cpu_name() -> String {
         .unwrap_or_else(|| std::env::consts::ARCH.to_string())
 }
 
+/// Prints `key  text` entries with the texts in one column (a key too long for its column gets
+/// a line of its own); `\n` in a text starts a new line in the column.
+fn legend(entries: &[(&str, String)]) {
+    const KEY: usize = 12;
+    for (key, text) in entries {
+        let mut lines = text.lines();
+        if key.len() < KEY {
+            println!("  {key:<KEY$} {}", lines.next().unwrap_or(""));
+        } else {
+            println!("  {key}");
+        }
+        for line in lines {
+            println!("  {:KEY$} {line}", "");
+        }
+    }
+}
+
+/// `1 << k` elements as `N Ki` / `N Mi`.
+fn size(n: usize) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} Mi", n >> 20)
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+        format!("{} Ki", n >> 10)
+    } else {
+        n.to_string()
+    }
+}
+
+/// What every section needs.
+struct Ctx {
+    quick: bool,
+    bench: Bench,
+    backends: Vec<Backend>,
+    /// One sequential handle per backend, forced.
+    kernels: Vec<Kernels>,
+    /// `"scalar, avx2, avx512"`.
+    names: String,
+    /// `Kernels::global()`: the automatic handle.
+    best: Kernels,
+    /// The same, on one thread.
+    seq: Kernels,
+    threads: usize,
+    functions: Vec<Function>,
+    /// Width of the first column of the elementwise tables.
+    width: usize,
+}
+
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let bench = Bench {
-        samples: if quick { 5 } else { 11 },
-        min_sample: Duration::from_millis(if quick { 5 } else { 20 }),
-    };
-    let softmax_only = std::env::args().any(|a| a == "--softmax");
+    let Options {
+        quick,
+        softmax_only,
+    } = options();
     let backends = Backend::supported();
-    let kernels: Vec<Kernels> = backends
-        .iter()
-        .map(|&b| Kernels::with_backend(b).unwrap().sequential())
-        .collect();
     let best = *Kernels::global();
-    println!("simd-activations report");
-    println!(
-        "CPU: {} ({} threads in rayon's pool)",
-        cpu_name(),
-        rayon::current_num_threads()
-    );
-    println!("backend chosen: {}", best.backend());
-    println!(
-        "supported: {}",
-        backends
+    let functions = Function::all();
+    let ctx = Ctx {
+        quick,
+        bench: Bench {
+            samples: if quick { 5 } else { 11 },
+            min_sample: Duration::from_millis(if quick { 5 } else { 20 }),
+        },
+        kernels: backends
+            .iter()
+            .map(|&b| Kernels::with_backend(b).unwrap().sequential())
+            .collect(),
+        names: backends
             .iter()
             .map(|b| b.name())
             .collect::<Vec<_>>()
-            .join(", ")
-    );
-
-    if softmax_only {
-        softmax_section(&bench, &backends, &kernels, quick);
-        return;
+            .join(", "),
+        backends,
+        best,
+        seq: best.sequential(),
+        threads: rayon::current_num_threads(),
+        width: functions
+            .iter()
+            .map(|f| f.label().len() + 2)
+            .max()
+            .unwrap_or(0)
+            .max(12),
+        functions,
+    };
+    header(&ctx);
+    if !softmax_only {
+        l1_table(&ctx);
+        memory_table(&ctx);
+        threads_line(&ctx);
+        accuracy_table(&ctx);
     }
+    softmax_section(&ctx);
+}
 
-    // --- L1: 4096 elements, single thread ------------------------------------------------
+/// The machine, the backends and the legend of every table.
+fn header(ctx: &Ctx) {
+    let quick = if ctx.quick { " (--quick)" } else { "" };
+    println!("simd-activations report{quick}");
+    println!(
+        "CPU: {} ({} threads in rayon's pool)",
+        cpu_name(),
+        ctx.threads
+    );
+    println!("backend chosen: {}", ctx.best.backend());
+    println!("supported: {}", ctx.names);
+    println!("\nLegend (every table):");
+    legend(&[
+        (
+            "Gelem/s",
+            format!(
+                "10^9 elements per second; each figure is the median of {} timed samples of\n\
+                 at least {} ms (the machine may be shared: compare ratios within a run)",
+                ctx.bench.samples,
+                ctx.bench.min_sample.as_millis()
+            ),
+        ),
+        (
+            &ctx.names,
+            "that backend forced, one thread: Kernels::with_backend(b).sequential()".into(),
+        ),
+        (
+            "best",
+            "the fastest of those forced backends in the row (one thread)".into(),
+        ),
+        (
+            "automatic",
+            format!(
+                "Kernels::global(), the free functions' handle: backend {}, split across\n\
+                 rayon's {} threads from {} elements for exp and the functions built on\n\
+                 it, from {} for the memory-bound ones (ReLU family, PReLU, hard_*), from\n\
+                 {} rows*cols for softmax",
+                ctx.best.backend(),
+                ctx.threads,
+                size(TRANSCENDENTAL_THRESHOLD),
+                size(MEMORY_THRESHOLD),
+                size(SOFTMAX_THRESHOLD),
+            ),
+        ),
+        (
+            "ref",
+            "simd_activations::reference: f64 math rounded once to f32, per element".into(),
+        ),
+        (
+            "naive",
+            "the std loop a user would write: simd_activations::naive::activate;\n\
+             PReLU, softmax, log_softmax: benches/support/mod.rs"
+                .into(),
+        ),
+        (
+            "wide",
+            "wide::f32x8 (exp, tanh; sigmoid built from its exp); - where wide has none".into(),
+        ),
+        (
+            "inputs",
+            format!(
+                "uniform in [-8, 8], shuffled; parameters at their defaults; PReLU with\n\
+                 slopes {SLOPES:?}, channels-last"
+            ),
+        ),
+    ]);
+}
+
+/// 4096 elements, single thread: every backend and every baseline, speedups.
+fn l1_table(ctx: &Ctx) {
+    let (bench, width) = (&ctx.bench, ctx.width);
     let n = 4096;
     let x = support::typical(n);
     let mut y = vec![0.0_f32; n];
-    println!("\nThroughput, {n} elements (L1), single thread, Gelem/s; inputs uniform in [-8, 8]");
-    print!("{:<12}", "function");
-    for b in &backends {
+    println!("\nThroughput, {n} elements (L1), single thread, Gelem/s");
+    print!("{:<width$}", "function");
+    for b in &ctx.backends {
         print!("{:>9}", b.name());
     }
     println!(
         "{:>9}{:>9}{:>9}{:>14}{:>14}",
         "ref", "naive", "wide", "best/naive", "best/ref"
     );
-    for f in functions() {
-        print!("{:<12}", f.name);
+    for &f in &ctx.functions {
+        print!("{:<width$}", f.label());
         let mut best_rate = 0.0_f64;
-        for k in &kernels {
-            let r = bench.gelems(n, || (f.kernel)(k, black_box(&x), &mut y).unwrap());
+        for k in &ctx.kernels {
+            let r = bench.gelems(n, || f.run(k, black_box(&x), black_box(&mut y)));
             best_rate = best_rate.max(r);
             print!("{r:>9.3}");
         }
-        let rf = bench.gelems(n, || (f.reference)(black_box(&x), &mut y));
-        let nv = bench.gelems(n, || (f.naive)(black_box(&x), &mut y));
+        let rf = bench.gelems(n, || f.reference(black_box(&x), black_box(&mut y)));
+        let nv = bench.gelems(n, || f.naive(black_box(&x), black_box(&mut y)));
         print!("{rf:>9.3}{nv:>9.3}");
-        match f.wide {
-            Some(w) => print!("{:>9.3}", bench.gelems(n, || w(black_box(&x), &mut y))),
+        match f.wide() {
+            Some(w) => print!(
+                "{:>9.3}",
+                bench.gelems(n, || w(black_box(&x), black_box(&mut y)))
+            ),
             None => print!("{:>9}", "-"),
         }
         println!("{:>13.1}x{:>13.1}x", best_rate / nv, best_rate / rf);
     }
+}
 
-    // --- Memory: 16 Mi elements -----------------------------------------------------------
-    let n = if quick { 1 << 22 } else { 1 << 24 };
+/// 16 Mi elements: one thread, in place and automatic against the `copy_from_slice` roofline.
+fn memory_table(ctx: &Ctx) {
+    let (seq, best, width) = (&ctx.seq, &ctx.best, ctx.width);
+    let n = if ctx.quick { 1 << 22 } else { 1 << 24 };
     let x = support::typical(n);
     let mut y = vec![0.0_f32; n];
+    let mut z = vec![0.0_f32; n];
     let big = Bench {
-        samples: if quick { 3 } else { 7 },
+        samples: if ctx.quick { 3 } else { 7 },
         min_sample: Duration::from_millis(1),
     };
     let copy = big.gelems(n, || y.copy_from_slice(black_box(&x)));
-    let seq = best.sequential();
+    let threads = if n >= MEMORY_THRESHOLD.max(TRANSCENDENTAL_THRESHOLD) {
+        format!(
+            "split across {} threads for every function here",
+            ctx.threads
+        )
+    } else {
+        format!(
+            "{} threads for exp and the functions built on it, 1 for the others",
+            ctx.threads
+        )
+    };
+    let l3 = "; with --quick, x and z together are 32 MiB:\nthey may be served partly from L3";
     println!(
-        "\nThroughput, {n} elements (memory), Gelem/s; copy_from_slice roofline: {copy:.3} Gelem/s \
-         ({:.1} GB/s read+write)",
-        copy * 8.0
+        "\nThroughput, {n} elements ({}, memory), Gelem/s (medians of {} samples); \
+         copy_from_slice roofline: {copy:.3} Gelem/s ({:.1} GB/s read+write)",
+        size(n),
+        big.samples,
+        copy * 8.0,
     );
+    legend(&[
+        (
+            "1 thread",
+            format!("backend {}, one thread, x -> y", seq.backend()),
+        ),
+        (
+            "in place",
+            format!(
+                "the same handle on z, restored from x before every call: the clock runs\n\
+                 around the kernel call alone (the copy is not timed, but may leave part of\n\
+                 z in cache{})",
+                if ctx.quick { l3 } else { "" }
+            ),
+        ),
+        ("automatic", format!("Kernels::global(), x -> y, {threads}")),
+        ("/copy", "the column to its left over the roofline".into()),
+    ]);
     println!(
-        "{:<12}{:>12}{:>12}{:>14}{:>12}{:>14}",
+        "{:<width$}{:>12}{:>12}{:>14}{:>12}{:>14}",
         "function", "1 thread", "/copy", "in place", "/copy", "automatic"
     );
-    for f in functions() {
-        let one = big.gelems(n, || (f.kernel)(&seq, black_box(&x), &mut y).unwrap());
-        let mut z = x.clone();
-        let inplace = big.gelems(n, || match f.name {
-            "exp" => seq.exp_inplace(&mut z),
-            "sigmoid" => seq.sigmoid_inplace(&mut z),
-            "tanh" => seq.tanh_inplace(&mut z),
-            "relu" => seq.relu_inplace(&mut z),
-            "leaky_relu" => seq.leaky_relu_inplace(&mut z, 0.01).unwrap(),
-            _ => seq.prelu_inplace(&mut z, &SLOPES[..2]).unwrap(),
-        });
-        let auto = big.gelems(n, || (f.kernel)(&best, black_box(&x), &mut y).unwrap());
+    for &f in &ctx.functions {
+        let one = big.gelems(n, || f.run(seq, black_box(&x), black_box(&mut y)));
+        let inplace = big.gelems_inplace(&x, &mut z, |z| f.run_inplace(seq, z));
+        let auto = big.gelems(n, || f.run(best, black_box(&x), black_box(&mut y)));
         println!(
-            "{:<12}{one:>12.3}{:>11.2}x{inplace:>14.3}{:>11.2}x{auto:>14.3}",
-            f.name,
+            "{:<width$}{one:>12.3}{:>11.2}x{inplace:>14.3}{:>11.2}x{auto:>14.3}",
+            f.label(),
             one / copy,
             inplace / copy
         );
     }
+}
 
-    // --- Threads: compute-bound sigmoid, 1 Mi elements ------------------------------------
+/// Compute-bound sigmoid at 1 Mi elements: one thread against the automatic handle.
+fn threads_line(ctx: &Ctx) {
     let n = 1 << 20;
     let x = support::typical(n);
     let mut y = vec![0.0_f32; n];
-    let one = bench.gelems(n, || seq.sigmoid(black_box(&x), &mut y).unwrap());
-    let auto = bench.gelems(n, || best.sigmoid(black_box(&x), &mut y).unwrap());
+    let mut rate = |k: &Kernels| {
+        ctx.bench.gelems(n, || {
+            k.activate(Activation::Sigmoid, black_box(&x), black_box(&mut y))
+                .unwrap()
+        })
+    };
+    let (one, auto) = (rate(&ctx.seq), rate(&ctx.best));
     println!(
-        "\nsigmoid, {n} elements: 1 thread {one:.3} Gelem/s, automatic ({} threads) {auto:.3} \
-         Gelem/s: {:.2}x",
-        rayon::current_num_threads(),
+        "\nsigmoid, {n} elements: 1 thread ({}) {one:.3} Gelem/s, automatic ({} threads) \
+         {auto:.3} Gelem/s: {:.2}x",
+        ctx.seq.backend(),
+        ctx.threads,
         auto / one
     );
+}
 
-    // --- Accuracy --------------------------------------------------------------------------
-    let points = if quick { 1_000_000 } else { 10_000_000 };
+/// What one backend did on the accuracy sweep.
+struct Accuracy {
+    max_ulp: u32,
+    nan_mismatches: u64,
+    passed: bool,
+}
+
+/// Max ULP error of every backend on the sweep, beside the proven bound.
+fn accuracy_table(ctx: &Ctx) {
+    let width = ctx.width;
+    let points = if ctx.quick { 1_000_000 } else { 10_000_000 };
     let sweep = support::accuracy_sweep(points);
     println!(
         "\nMax ULP error against reference (f64 rounded to f32), {} inputs: {points} evenly \
          spaced over [-110, 110], tiny values of every binade, specials",
-        sweep.len()
+        sweep.len(),
     );
-    print!("{:<12}", "function");
-    for b in &backends {
+    legend(&[
+        (
+            &ctx.names,
+            "that backend forced, one thread per kernel call (the sweep runs on rayon)".into(),
+        ),
+        (
+            "bound",
+            "the proven bound, Activation::ulp_bound (0: exact)".into(),
+        ),
+        (
+            "NaN misses",
+            "inputs where exactly one of kernel and reference is NaN, all backends".into(),
+        ),
+        ("ok", "every backend within the bound, no NaN miss".into()),
+    ]);
+    print!("{:<width$}", "function");
+    for b in &ctx.backends {
         print!("{:>9}", b.name());
     }
-    println!("{:>12}", "NaN misses");
-    for f in functions() {
-        let closures: Vec<accuracy::BoxedKernel<'_>> = kernels
-            .iter()
-            .map(|&k| {
-                let kernel = f.kernel;
-                let prelu = f.name.starts_with("prelu");
-                Box::new(move |x: &[f32], y: &mut [f32]| {
-                    if prelu {
-                        k.prelu(x, y, &SLOPES[..1]).unwrap()
-                    } else {
-                        kernel(&k, x, y).unwrap()
-                    }
-                }) as accuracy::BoxedKernel<'_>
-            })
-            .collect();
-        let refs: Vec<accuracy::SliceKernel<'_>> = closures
-            .iter()
-            .map(|c| &**c as accuracy::SliceKernel<'_>)
-            .collect();
-        let reports = accuracy::measure_inputs(&sweep, &refs, f.reference_one, 0);
-        print!("{:<12}", f.name);
-        for r in &reports {
+    println!("{:>8}{:>12}{:>6}", "bound", "NaN misses", "ok");
+    for &f in &ctx.functions {
+        let (bound, rows) = match f {
+            Function::Activation(act) => (
+                act.ulp_bound(),
+                accuracy::measure_activation(Inputs::Values(&sweep), act, &ctx.kernels)
+                    .into_iter()
+                    .map(|r| Accuracy {
+                        max_ulp: r.max_ulp,
+                        nan_mismatches: r.nan_mismatches,
+                        passed: r.passed(),
+                    })
+                    .collect(),
+            ),
+            Function::Prelu => (0, prelu_accuracy(&sweep, &ctx.kernels)),
+        };
+        print!("{:<width$}", f.label());
+        for r in &rows {
             print!("{:>9}", r.max_ulp);
         }
-        println!(
-            "{:>12}",
-            reports.iter().map(|r| r.nan_mismatches).sum::<u64>()
-        );
+        let nan: u64 = rows.iter().map(|r| r.nan_mismatches).sum();
+        let ok = if rows.iter().all(|r| r.passed) {
+            "yes"
+        } else {
+            "NO"
+        };
+        println!("{bound:>8}{nan:>12}{ok:>6}");
     }
+}
 
-    softmax_section(&bench, &backends, &kernels, quick);
+/// PReLU with [`SLOPES`] against `reference::prelu` on the sweep (padded with zeros to a whole
+/// number of channels), on every handle; its bound is 0 (exact).
+fn prelu_accuracy(sweep: &[f32], kernels: &[Kernels]) -> Vec<Accuracy> {
+    let mut x = sweep.to_vec();
+    x.resize(sweep.len().next_multiple_of(SLOPES.len()), 0.0);
+    let mut want = vec![0.0_f32; x.len()];
+    reference::prelu(&x, &mut want, &SLOPES).unwrap();
+    let mut got = vec![0.0_f32; x.len()];
+    kernels
+        .iter()
+        .map(|k| {
+            k.prelu(&x, &mut got, &SLOPES).unwrap();
+            let (mut max_ulp, mut nan_mismatches) = (0, 0);
+            for (&g, &w) in got.iter().zip(&want) {
+                match ulp::distance(g, w) {
+                    u32::MAX => nan_mismatches += 1,
+                    d => max_ulp = max_ulp.max(d),
+                }
+            }
+            Accuracy {
+                max_ulp,
+                nan_mismatches,
+                passed: max_ulp == 0 && nan_mismatches == 0,
+            }
+        })
+        .collect()
 }
 
 type RowKernel = fn(&Kernels, &[f32], &mut [f32], usize) -> Result<(), Error>;
 type RowReference = fn(&[f32], &mut [f32], usize) -> Result<(), Error>;
+type RowNaive = fn(&[f32], &mut [f32], usize);
 
 /// Softmax and log-softmax: throughput per shape, speedups, thread scaling, accuracy.
-fn softmax_section(bench: &Bench, backends: &[Backend], kernels: &[Kernels], quick: bool) {
+fn softmax_section(ctx: &Ctx) {
+    let (bench, best, seq) = (&ctx.bench, &ctx.best, &ctx.seq);
     let shapes: [(usize, usize); 4] = [(1024, 1024), (4096, 32), (64, 32768), (1, 1 << 20)];
-    let best = *Kernels::global();
-    let seq = best.sequential();
-    let functions: [(&str, RowKernel, RowReference); 2] = [
-        ("softmax", Kernels::softmax, reference::softmax),
-        ("log_softmax", Kernels::log_softmax, reference::log_softmax),
+    let functions: [(&str, RowKernel, RowReference, RowNaive); 2] = [
+        (
+            "softmax",
+            Kernels::softmax,
+            reference::softmax,
+            naive::softmax,
+        ),
+        (
+            "log_softmax",
+            Kernels::log_softmax,
+            reference::log_softmax,
+            naive::log_softmax,
+        ),
     ];
-    println!(
-        "\nSoftmax over rows, single thread, Gelem/s; inputs uniform in [-8, 8]; naive = max, \
-         exp, sum, divide per row"
-    );
+    println!("\nSoftmax over rows, Gelem/s; inputs uniform in [-8, 8]");
+    legend(&[
+        (
+            &ctx.names,
+            "that backend forced, one thread; best: the fastest of them".into(),
+        ),
+        (
+            "naive",
+            "max, exp, sum, divide per row (softmax);\n\
+             max, exp, sum, log, subtract per row (log_softmax)"
+                .into(),
+        ),
+        (
+            "2 thr",
+            format!(
+                "Kernels::global() (backend {}) inside a 2-thread rayon pool (every shape\n\
+                 has at least {} elements, so it is split)",
+                best.backend(),
+                size(SOFTMAX_THRESHOLD)
+            ),
+        ),
+        (
+            "2thr/1thr",
+            format!("2 thr over backend {} on one thread", seq.backend()),
+        ),
+    ]);
     print!("{:<12}{:>13}", "function", "shape");
-    for b in backends {
+    for b in &ctx.backends {
         print!("{:>9}", b.name());
     }
     println!(
@@ -333,24 +598,27 @@ fn softmax_section(bench: &Bench, backends: &[Backend], kernels: &[Kernels], qui
         .num_threads(2)
         .build()
         .unwrap();
-    for (name, kernel, refk) in functions {
+    for (name, kernel, refk, naivek) in functions {
         for (rows, cols) in shapes {
             let n = rows * cols;
             let x = support::typical(n);
             let mut y = vec![0.0_f32; n];
+            let mut rate = |k: &Kernels| {
+                bench.gelems(n, || {
+                    kernel(k, black_box(&x), black_box(&mut y), cols).unwrap()
+                })
+            };
             print!("{name:<12}{:>13}", format!("{rows}x{cols}"));
             let mut best_rate = 0.0_f64;
-            for k in kernels {
-                let r = bench.gelems(n, || kernel(k, black_box(&x), &mut y, cols).unwrap());
+            for k in &ctx.kernels {
+                let r = rate(k);
                 best_rate = best_rate.max(r);
                 print!("{r:>9.3}");
             }
-            let rf = bench.gelems(n, || refk(black_box(&x), &mut y, cols).unwrap());
-            let nv = bench.gelems(n, || naive::softmax(black_box(&x), &mut y, cols));
-            let one = bench.gelems(n, || kernel(&seq, black_box(&x), &mut y, cols).unwrap());
-            let two = pool.install(|| {
-                bench.gelems(n, || kernel(&best, black_box(&x), &mut y, cols).unwrap())
-            });
+            let one = rate(seq);
+            let two = pool.install(|| rate(best));
+            let rf = bench.gelems(n, || refk(black_box(&x), black_box(&mut y), cols).unwrap());
+            let nv = bench.gelems(n, || naivek(black_box(&x), black_box(&mut y), cols));
             println!(
                 "{rf:>9.3}{nv:>9.3}{:>11.1}x{:>11.1}x{two:>10.3}{:>10.2}x",
                 best_rate / nv,
@@ -368,36 +636,38 @@ fn softmax_section(bench: &Bench, backends: &[Backend], kernels: &[Kernels], qui
         state ^= state << 17;
         (lo + (state >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)) as f32
     };
-    let cases: Vec<(usize, usize, f64, f64)> = vec![
+    let long_row = if ctx.quick { 1 << 18 } else { 1 << 20 };
+    let cases: [(usize, usize, f64, f64); 5] = [
         (2000, 33, -12.0, 12.0),
         (200, 1000, -1e4, 1e4),
         (200, 1000, -100.0, 0.0),
         (200, 1000, -1e-3, 1e-3),
-        (1, if quick { 1 << 18 } else { 1 << 20 }, -120.0, 30.0),
+        (1, long_row, -120.0, 30.0),
     ];
-    println!("\nSoftmax max ULP error against reference (f64 rounded to f32), random rows");
+    println!(
+        "\nSoftmax max ULP error against reference (f64 rounded to f32), random rows; bound: 4 \
+         ULP per element, rows summing to 1 within 1e-6"
+    );
     print!("{:<12}{:>28}", "function", "rows x cols, range");
-    for b in backends {
+    for b in &ctx.backends {
         print!("{:>9}", b.name());
     }
     println!("{:>16}", "max |sum - 1|");
-    for (name, kernel, refk) in functions {
+    for (name, kernel, refk, _) in functions {
         for &(rows, cols, lo, hi) in &cases {
             let x: Vec<f32> = (0..rows * cols).map(|_| uniform(lo, hi)).collect();
             let mut want = vec![0.0_f32; x.len()];
             refk(&x, &mut want, cols).unwrap();
-            print!(
-                "{name:<12}{:>28}",
-                format!("{rows}x{cols}, [{lo:e}, {hi:e}]")
-            );
+            let case = format!("{rows}x{cols}, [{lo:e}, {hi:e}]");
+            print!("{name:<12}{case:>28}");
             let mut sum_err = 0.0_f64;
-            for k in kernels {
-                let mut got = vec![0.0_f32; x.len()];
+            let mut got = vec![0.0_f32; x.len()];
+            for k in &ctx.kernels {
                 kernel(k, &x, &mut got, cols).unwrap();
                 let worst = got
                     .iter()
                     .zip(&want)
-                    .map(|(&g, &w)| simd_activations::ulp::distance(g, w))
+                    .map(|(&g, &w)| ulp::distance(g, w))
                     .max()
                     .unwrap_or(0);
                 print!("{worst:>9}");

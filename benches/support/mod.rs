@@ -1,9 +1,13 @@
 //! Inputs and baselines shared by the criterion benches (`benches/`) and the report example
 //! (`examples/report.rs`, which includes this file by path), so that both measure the same
-//! workloads under the same names.
+//! workloads under the same names: the inputs, [`Function`] (every activation of the registry,
+//! then PReLU, with its kernel, reference, naive loop and `wide` baseline), the naive loops the
+//! registry does not generate (PReLU, softmax, log-softmax) and the criterion settings.
 #![allow(dead_code)] // each user takes the parts it needs
 
 use std::hint::black_box;
+
+use simd_activations::{Activation, Kernels, reference};
 
 /// Deterministic inputs evenly spread over `[lo, hi]`, shuffled by a fixed stride so that
 /// neighbouring elements are unrelated (no branch or cache pattern to exploit).
@@ -79,40 +83,12 @@ pub fn accuracy_sweep(points: usize) -> Vec<f32> {
     x
 }
 
-/// The loops a user would write with `std`.
+/// The loops a user would write with `std` that the registry does not generate: PReLU, softmax
+/// and log-softmax. (The naive loop of every elementwise activation is
+/// `simd_activations::naive::activate`, run through [`Function::naive`].)
 pub mod naive {
     use super::black_box;
 
-    pub fn exp(x: &[f32], y: &mut [f32]) {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = x.exp();
-        }
-        black_box(y);
-    }
-    pub fn sigmoid(x: &[f32], y: &mut [f32]) {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = 1.0 / (1.0 + (-x).exp());
-        }
-        black_box(y);
-    }
-    pub fn tanh(x: &[f32], y: &mut [f32]) {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = x.tanh();
-        }
-        black_box(y);
-    }
-    pub fn relu(x: &[f32], y: &mut [f32]) {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = x.max(0.0);
-        }
-        black_box(y);
-    }
-    pub fn leaky_relu(x: &[f32], y: &mut [f32], alpha: f32) {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = if x < 0.0 { alpha * x } else { x };
-        }
-        black_box(y);
-    }
     pub fn prelu(x: &[f32], y: &mut [f32], slopes: &[f32]) {
         for (i, (y, &x)) in y.iter_mut().zip(x).enumerate() {
             let a = slopes[i % slopes.len()];
@@ -135,6 +111,100 @@ pub mod naive {
             }
         }
         black_box(y);
+    }
+    /// Log-softmax over rows of `cols`: max, exp, sum, log, subtract, one row at a time.
+    pub fn log_softmax(x: &[f32], y: &mut [f32], cols: usize) {
+        for (xr, yr) in x.chunks_exact(cols).zip(y.chunks_exact_mut(cols)) {
+            let m = xr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let sum: f32 = xr.iter().map(|&x| (x - m).exp()).sum();
+            let log_sum = sum.ln();
+            for (y, &x) in yr.iter_mut().zip(xr) {
+                *y = (x - m) - log_sum;
+            }
+        }
+        black_box(y);
+    }
+}
+
+/// PReLU's slopes in the benches and the report: four channels, channels-last (`prelu(C=4)`).
+pub const SLOPES: [f32; 4] = [0.1, 0.2, 0.3, 0.4];
+
+/// A plain slice function (naive loop, `wide`).
+pub type Plain = fn(&[f32], &mut [f32]);
+
+/// An elementwise function the benches and the report measure: every activation of the
+/// registry (`Activation::ALL`, parameters at their defaults), then PReLU. A new activation in
+/// the registry shows up here, and so in every bench and table, without an edit.
+#[derive(Clone, Copy, Debug)]
+pub enum Function {
+    /// An activation of the registry.
+    Activation(Activation),
+    /// PReLU with [`SLOPES`]: not in the registry (its parameter is a slice).
+    Prelu,
+}
+
+impl Function {
+    /// `Activation::ALL` in order, then PReLU.
+    pub fn all() -> Vec<Function> {
+        Activation::ALL
+            .iter()
+            .map(|&a| Function::Activation(a))
+            .chain([Function::Prelu])
+            .collect()
+    }
+
+    /// The name of the free function (`leaky_relu`, `prelu`): the criterion group.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Activation(a) => a.name(),
+            Function::Prelu => "prelu",
+        }
+    }
+
+    /// The name with its parameters (`leaky_relu(0.01)`, `prelu(C=4)`): the report's rows.
+    pub fn label(self) -> String {
+        match self {
+            Function::Activation(a) => a.to_string(),
+            Function::Prelu => format!("prelu(C={})", SLOPES.len()),
+        }
+    }
+
+    /// The crate's kernel through the handle `k` (`Kernels::activate`, `Kernels::prelu`).
+    pub fn run(self, k: &Kernels, x: &[f32], y: &mut [f32]) {
+        match self {
+            Function::Activation(a) => k.activate(a, x, y).unwrap(),
+            Function::Prelu => k.prelu(x, y, &SLOPES).unwrap(),
+        }
+    }
+
+    /// The crate's in-place kernel (`Kernels::activate_inplace`, `Kernels::prelu_inplace`).
+    pub fn run_inplace(self, k: &Kernels, x: &mut [f32]) {
+        match self {
+            Function::Activation(a) => k.activate_inplace(a, x).unwrap(),
+            Function::Prelu => k.prelu_inplace(x, &SLOPES).unwrap(),
+        }
+    }
+
+    /// `simd_activations::reference` (`f64` math rounded to `f32`).
+    pub fn reference(self, x: &[f32], y: &mut [f32]) {
+        match self {
+            Function::Activation(a) => reference::activate(a, x, y).unwrap(),
+            Function::Prelu => reference::prelu(x, y, &SLOPES).unwrap(),
+        }
+    }
+
+    /// The naive `std` loop (`simd_activations::naive::activate`, [`naive::prelu`]).
+    pub fn naive(self, x: &[f32], y: &mut [f32]) {
+        match self {
+            Function::Activation(a) => simd_activations::naive::activate(a, x, y),
+            Function::Prelu => naive::prelu(x, y, &SLOPES),
+        }
+        black_box(y);
+    }
+
+    /// The `wide` baseline, where `wide` has the function.
+    pub fn wide(self) -> Option<Plain> {
+        wide_f32x8::by_name(self.name())
     }
 }
 
@@ -166,6 +236,17 @@ pub mod wide_f32x8 {
     }
     pub fn sigmoid(x: &[f32], y: &mut [f32]) {
         map(x, y, |v| f32x8::ONE / (f32x8::ONE + (-v).exp()));
+    }
+
+    /// The `wide` function of the activation called `name` (its `Activation::name`), if any:
+    /// the one table by name in the benches.
+    pub fn by_name(name: &str) -> Option<super::Plain> {
+        match name {
+            "exp" => Some(exp),
+            "sigmoid" => Some(sigmoid),
+            "tanh" => Some(tanh),
+            _ => None,
+        }
     }
 }
 
