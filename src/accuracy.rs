@@ -286,7 +286,8 @@ mod tests {
     fn several_kernels_are_reported_separately_and_inputs_match_the_list() {
         let mut inputs: Vec<f32> = (0..100_000).map(|i| i as f32 * 1e-3 - 50.0).collect();
         inputs[777] = 1.0;
-        let kernels: [fn(&[f32], &mut [f32]); 3] = [exact, off_by_one_sometimes, nan_at_one];
+        type Kernel = fn(&[f32], &mut [f32]);
+        let kernels: [Kernel; 3] = [exact, off_by_one_sometimes, nan_at_one];
         let r = measure(Inputs::Values(&inputs), &kernels, reference::exp_one, 0);
         assert!(r[0].passed());
         assert_eq!(r[0].inputs, inputs.len() as u64);

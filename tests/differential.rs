@@ -1,206 +1,50 @@
-//! Differential tests: every supported backend and every function against the `f64` reference
-//! (`simd_activations::reference`), over many lengths (every masked-tail shape), misaligned
-//! sub-slices of larger buffers, in-place versus out-of-place, the free functions versus the
-//! forced best backend, and threaded versus sequential handles.
+//! Differential tests: every supported backend and every elementwise activation of the registry
+//! ([`Activation::ALL`], plus Leaky ReLU with more slopes) against its `f64` reference
+//! ([`reference::activate_one`]) within its own bound ([`Activation::ulp_bound`]; a bound of 0
+//! means the same bits, `-0.0` included, and NaN for NaN), over every length 0..=67 (every
+//! masked-tail shape) and large odd ones, on misaligned sub-slices of larger buffers (nothing
+//! outside them is written); in place versus out of place, the free functions versus the forced
+//! best backend, and threaded versus sequential handles, bit for bit. PReLU (not in the
+//! registry: its slope depends on the element's index) is checked exactly against
+//! `reference::prelu_channels_first`, in both layouts, on the same handles.
 //!
-//! Bounds (DESIGN.md, crate docs): exp <= 1 ULP, sigmoid <= 2 ULP, tanh <= 2 ULP; the ReLU
-//! family is exact (same bits as the reference, `-0.0` included; NaN in -> NaN out).
+//! Threading: the automatic policy splits from 256 Ki elements (exp, sigmoid, tanh) or 4 Mi
+//! (the memory-bound ones: the ReLU family, PReLU, hard sigmoid, hard swish); the tests of
+//! automatic threading use lengths above these ([`above_automatic_threshold`]), and
+//! `threading_splits_where_the_policy_says` and the large PReLU test observe the split itself
+//! (another thread of the pool takes pieces of the work).
 //!
 //! `cargo test --release --test differential`
 
-use simd_activations::{self as act, Backend, Kernels, reference, ulp};
+mod common;
 
-// ---------------------------------------------------------------------------------------------
-// Inputs
-// ---------------------------------------------------------------------------------------------
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-/// splitmix64: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn uniform(&mut self, lo: f64, hi: f64) -> f32 {
-        (lo + (hi - lo) * self.unit()) as f32
-    }
-}
-
-const SPECIALS: &[f32] = &[
-    0.0,
-    -0.0,
-    f32::INFINITY,
-    f32::NEG_INFINITY,
-    f32::NAN,
-    f32::MAX,
-    f32::MIN,
-    f32::MIN_POSITIVE,
-    -f32::MIN_POSITIVE,
-    f32::EPSILON,
-    1.0,
-    -1.0,
-    0.5,
-    -0.5,
-    88.72283,
-    88.72284,
-    -87.33655,
-    -100.0,
-    -103.97208,
-    -104.0,
-    9.01,
-    -9.01,
-    1e-20,
-    -1e-20,
-];
-
-/// `n` inputs mixing the ranges that matter: the interesting range [-110, 110], small
-/// magnitudes of every binade, subnormals, special values and arbitrary bit patterns
-/// (NaNs with payloads, infinities, huge values).
-fn inputs(n: usize, seed: u64) -> Vec<f32> {
-    let mut rng = Rng(seed ^ (n as u64).wrapping_mul(0x1234_5678_9ABC_DEF1));
-    (0..n)
-        .map(|_| {
-            let r = rng.next_u64();
-            match r % 16 {
-                0 => f32::from_bits((r >> 32) as u32),
-                1 => SPECIALS[((r >> 32) as usize) % SPECIALS.len()],
-                2 => {
-                    let e = ((r >> 40) % 60) as i32;
-                    rng.uniform(-1.0, 1.0) * 2f32.powi(-e)
-                }
-                3 => {
-                    let m = ((r >> 32) as u32) & 0x007F_FFFF;
-                    let s = ((r >> 8) & 1) as u32;
-                    f32::from_bits(m | (s << 31))
-                }
-                4 | 5 => rng.uniform(-20.0, 20.0),
-                _ => rng.uniform(-110.0, 110.0),
-            }
-        })
-        .collect()
-}
+use common::{assert_same_bits, backends, mixed_inputs};
+use simd_activations::{self as act, Activation, Backend, Kernels, reference, ulp};
 
 /// A value no kernel returns for these inputs, to see which outputs were written.
 const SENTINEL: f32 = 1.234_567e30;
 
-// ---------------------------------------------------------------------------------------------
-// Functions under test
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Clone, Copy, Debug)]
-enum Func {
-    Exp,
-    Sigmoid,
-    Tanh,
-    Relu,
-    Leaky(f32),
+/// Every activation of the registry (parameters at their defaults), then Leaky ReLU with a
+/// larger slope, a negative one, zero, and one above 1.
+fn activations() -> Vec<Activation> {
+    let more_slopes = [0.2, -1.5, 0.0, 3.0].map(|alpha| Activation::LeakyRelu { alpha });
+    Activation::ALL.iter().copied().chain(more_slopes).collect()
 }
 
-const FUNCS: &[Func] = &[
-    Func::Exp,
-    Func::Sigmoid,
-    Func::Tanh,
-    Func::Relu,
-    Func::Leaky(0.01),
-    Func::Leaky(0.2),
-    Func::Leaky(-1.5),
-    Func::Leaky(0.0),
-    Func::Leaky(3.0),
-];
-
-impl Func {
-    fn bound(self) -> u32 {
-        match self {
-            Func::Exp => 1,
-            Func::Sigmoid | Func::Tanh => 2,
-            Func::Relu | Func::Leaky(_) => 0,
-        }
-    }
-
-    fn reference_one(self, x: f32) -> f32 {
-        match self {
-            Func::Exp => reference::exp_one(x),
-            Func::Sigmoid => reference::sigmoid_one(x),
-            Func::Tanh => reference::tanh_one(x),
-            Func::Relu => reference::relu_one(x),
-            Func::Leaky(a) => reference::leaky_relu_one(x, a),
-        }
-    }
-
-    /// Runs the method on handle `k`, or the free function if `k` is `None`.
-    fn run(self, k: Option<&Kernels>, x: &[f32], y: &mut [f32]) {
-        let r = match (self, k) {
-            (Func::Exp, Some(k)) => k.exp(x, y),
-            (Func::Sigmoid, Some(k)) => k.sigmoid(x, y),
-            (Func::Tanh, Some(k)) => k.tanh(x, y),
-            (Func::Relu, Some(k)) => k.relu(x, y),
-            (Func::Leaky(a), Some(k)) => k.leaky_relu(x, y, a),
-            (Func::Exp, None) => act::exp(x, y),
-            (Func::Sigmoid, None) => act::sigmoid(x, y),
-            (Func::Tanh, None) => act::tanh(x, y),
-            (Func::Relu, None) => act::relu(x, y),
-            (Func::Leaky(a), None) => act::leaky_relu(x, y, a),
-        };
-        r.unwrap_or_else(|e| panic!("{self:?} on {} elements failed: {e}", x.len()));
-    }
-
-    fn run_inplace(self, k: Option<&Kernels>, x: &mut [f32]) {
-        let n = x.len();
-        let r = match (self, k) {
-            (Func::Exp, Some(k)) => {
-                k.exp_inplace(x);
-                Ok(())
-            }
-            (Func::Sigmoid, Some(k)) => {
-                k.sigmoid_inplace(x);
-                Ok(())
-            }
-            (Func::Tanh, Some(k)) => {
-                k.tanh_inplace(x);
-                Ok(())
-            }
-            (Func::Relu, Some(k)) => {
-                k.relu_inplace(x);
-                Ok(())
-            }
-            (Func::Leaky(a), Some(k)) => k.leaky_relu_inplace(x, a),
-            (Func::Exp, None) => {
-                act::exp_inplace(x);
-                Ok(())
-            }
-            (Func::Sigmoid, None) => {
-                act::sigmoid_inplace(x);
-                Ok(())
-            }
-            (Func::Tanh, None) => {
-                act::tanh_inplace(x);
-                Ok(())
-            }
-            (Func::Relu, None) => {
-                act::relu_inplace(x);
-                Ok(())
-            }
-            (Func::Leaky(a), None) => act::leaky_relu_inplace(x, a),
-        };
-        r.unwrap_or_else(|e| panic!("{self:?} in place on {n} elements failed: {e}"));
-    }
+/// Runs `act` on handle `k`, or through the free function if `k` is `None`.
+fn run(act: Activation, k: Option<&Kernels>, x: &[f32], y: &mut [f32]) {
+    common::activate(k, act, x, y)
+        .unwrap_or_else(|e| panic!("{act} on {} elements failed: {e}", x.len()));
 }
 
-fn sequential_handles() -> Vec<(Backend, Kernels)> {
-    Backend::supported()
-        .into_iter()
-        .map(|b| (b, Kernels::with_backend(b).unwrap().sequential()))
-        .collect()
+/// In-place [`run`].
+fn run_inplace(act: Activation, k: Option<&Kernels>, x: &mut [f32]) {
+    let n = x.len();
+    common::activate_inplace(k, act, x)
+        .unwrap_or_else(|e| panic!("{act} in place on {n} elements failed: {e}"));
 }
 
 /// A pool with 3 threads, so that threaded handles really split (and into uneven pieces)
@@ -216,12 +60,12 @@ fn pool3() -> rayon::ThreadPool {
 // Checks
 // ---------------------------------------------------------------------------------------------
 
-/// `y` against the reference of `x`, element by element, within `f.bound()` ULP; exact bits
-/// (NaN for NaN) when the bound is 0.
-fn check_reference(f: Func, what: &str, x: &[f32], y: &[f32]) {
-    let bound = f.bound();
+/// `y` against the reference of `x`, element by element, within `act.ulp_bound()` ULP; exact
+/// bits (NaN for NaN) when the bound is 0.
+fn check_reference(act: Activation, what: &str, x: &[f32], y: &[f32]) {
+    let bound = act.ulp_bound();
     for (i, (&xi, &yi)) in x.iter().zip(y).enumerate() {
-        let want = f.reference_one(xi);
+        let want = reference::activate_one(act, xi);
         let d = ulp::distance(yi, want);
         let ok = if bound == 0 {
             if want.is_nan() {
@@ -234,41 +78,13 @@ fn check_reference(f: Func, what: &str, x: &[f32], y: &[f32]) {
         };
         assert!(
             ok,
-            "{what}: {f:?} at index {i} of {}: x = {xi:e} ({:#010x}), got {yi:e} ({:#010x}), \
+            "{what}: {act} at index {i} of {}: x = {xi:e} ({:#010x}), got {yi:e} ({:#010x}), \
              expected {want:e} ({:#010x}), {d} ULP (bound {bound}{})",
             x.len(),
             xi.to_bits(),
             yi.to_bits(),
             want.to_bits(),
             if bound == 0 { ", same bits" } else { "" },
-        );
-    }
-}
-
-/// `a` and `b` are the same bit patterns (NaN payloads included).
-fn check_same_bits(what: &str, x: &[f32], a: &[f32], b: &[f32]) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    if let Some(i) = a
-        .iter()
-        .zip(b)
-        .position(|(p, q)| p.to_bits() != q.to_bits())
-    {
-        let count = a
-            .iter()
-            .zip(b)
-            .filter(|(p, q)| p.to_bits() != q.to_bits())
-            .count();
-        panic!(
-            "{what}: {count} of {} outputs differ; first at index {i}: x = {:e} ({:#010x}), \
-             {:e} ({:#010x}) vs {:e} ({:#010x}), {} ULP apart",
-            a.len(),
-            x[i],
-            x[i].to_bits(),
-            a[i],
-            a[i].to_bits(),
-            b[i],
-            b[i].to_bits(),
-            ulp::distance(a[i], b[i]),
         );
     }
 }
@@ -291,19 +107,119 @@ fn all_lengths() -> Vec<usize> {
     (0..=67).chain(BIG_ODD.iter().copied()).collect()
 }
 
+/// Above the automatic threshold of every kernel (4 Mi elements, the memory-bound ones'), odd.
+const ABOVE_EVERY_THRESHOLD: usize = (1 << 22) + 3;
+
+/// A length above the automatic threading threshold of `act` as [`Kernels::parallel_threshold`]
+/// documents them: 256 Ki elements for exp, sigmoid and tanh, 4 Mi for the memory-bound ones;
+/// any other activation gets [`ABOVE_EVERY_THRESHOLD`]. Odd, so that the last piece has a tail.
+/// (`threading_splits_where_the_policy_says` checks that the automatic policy splits there.)
+fn above_automatic_threshold(act: Activation) -> usize {
+    match act {
+        Activation::Exp | Activation::Sigmoid | Activation::Tanh => (1 << 18) + 3,
+        _ => ABOVE_EVERY_THRESHOLD,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
-// Unary functions
+// Observing a split
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `call` on one thread of `pool` (of 2 threads, see [`pool2`]) while the pool's other
+/// thread does nothing but look for work to steal (`rayon::yield_now`), and returns how many
+/// jobs that thread ran. A call that splits its slice hands the pieces out as `rayon::join`
+/// jobs, so a count above 0 shows that the work was split across threads; a call that does not
+/// split creates no job at all, so its count is always 0. (The public API gives no other sign
+/// of a split: the results are the same bits either way.)
+fn jobs_taken_by_the_other_thread(pool: &rayon::ThreadPool, call: impl FnOnce() + Send) -> usize {
+    /// Tells the other thread to stop, also when `call` panics.
+    struct Done<'a>(&'a AtomicBool);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    assert_eq!(pool.current_num_threads(), 2);
+    let ready = AtomicBool::new(false);
+    let done = AtomicBool::new(false);
+    let taken = AtomicUsize::new(0);
+    pool.install(|| {
+        rayon::join(
+            || {
+                let _done = Done(&done);
+                let start = Instant::now();
+                while !ready.load(Ordering::SeqCst) {
+                    assert!(
+                        start.elapsed() < Duration::from_secs(60),
+                        "the pool's other thread never started"
+                    );
+                    std::hint::spin_loop();
+                }
+                call();
+            },
+            || {
+                ready.store(true, Ordering::SeqCst);
+                while !done.load(Ordering::SeqCst) {
+                    if rayon::yield_now() == Some(rayon::Yield::Executed) {
+                        taken.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            },
+        )
+    });
+    taken.into_inner()
+}
+
+/// The pool of [`jobs_taken_by_the_other_thread`].
+fn pool2() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap()
+}
+
+/// Whether `call` splits its work across the threads of `pool`. A split shows as soon as the
+/// other thread takes one piece, which it misses if the system does not run it during the call
+/// (on a loaded machine): tried again for up to 30 s.
+fn splits(pool: &rayon::ThreadPool, mut call: impl FnMut() + Send) -> bool {
+    let start = Instant::now();
+    loop {
+        if jobs_taken_by_the_other_thread(pool, &mut call) > 0 {
+            return true;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            return false;
+        }
+    }
+}
+
+/// Asserts that `call` makes no job for another thread (deterministic: no split, no job).
+#[track_caller]
+fn assert_no_split(pool: &rayon::ThreadPool, what: &str, call: impl FnOnce() + Send) {
+    let taken = jobs_taken_by_the_other_thread(pool, call);
+    assert_eq!(
+        taken, 0,
+        "{what}: must not split, but another thread ran {taken} pieces"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise activations
 // ---------------------------------------------------------------------------------------------
 
 #[test]
 fn every_backend_matches_the_reference_at_every_length() {
-    for (b, k) in sequential_handles() {
-        for &f in FUNCS {
-            for n in all_lengths() {
-                let x = inputs(n, 1);
+    let inputs: Vec<Vec<f32>> = all_lengths()
+        .into_iter()
+        .map(|n| mixed_inputs(n, 1))
+        .collect();
+    for (b, k) in backends() {
+        for act in activations() {
+            for x in &inputs {
+                let n = x.len();
                 let mut y = vec![SENTINEL; n];
-                f.run(Some(&k), &x, &mut y);
-                check_reference(f, &format!("{b}, len {n}"), &x, &y);
+                run(act, Some(&k), x, &mut y);
+                check_reference(act, &format!("{b}, len {n}"), x, &y);
             }
         }
     }
@@ -312,10 +228,10 @@ fn every_backend_matches_the_reference_at_every_length() {
 #[test]
 fn misaligned_sub_slices_match_the_reference_and_stay_inside() {
     const LENS: &[usize] = &[1, 5, 8, 15, 16, 17, 33, 67];
-    for (b, k) in sequential_handles() {
-        for &f in FUNCS {
+    for (b, k) in backends() {
+        for act in activations() {
             for &n in LENS {
-                let xbuf = inputs(n + 32, 2);
+                let xbuf = mixed_inputs(n + 32, 2);
                 for ox in 0..=15 {
                     for oy in 0..=15 {
                         if ox == 0 && oy == 0 {
@@ -323,9 +239,9 @@ fn misaligned_sub_slices_match_the_reference_and_stay_inside() {
                         }
                         let x = &xbuf[ox..ox + n];
                         let mut ybuf = vec![SENTINEL; n + 32];
-                        f.run(Some(&k), x, &mut ybuf[oy..oy + n]);
+                        run(act, Some(&k), x, &mut ybuf[oy..oy + n]);
                         let what = format!("{b}, len {n}, input offset {ox}, output offset {oy}");
-                        check_reference(f, &what, x, &ybuf[oy..oy + n]);
+                        check_reference(act, &what, x, &ybuf[oy..oy + n]);
                         check_untouched(&what, &ybuf, oy..oy + n);
                     }
                 }
@@ -334,12 +250,12 @@ fn misaligned_sub_slices_match_the_reference_and_stay_inside() {
                 for o in 1..=15 {
                     let x = &xbuf[o..o + n];
                     let mut want = vec![0.0; n];
-                    f.run(Some(&k), x, &mut want);
+                    run(act, Some(&k), x, &mut want);
                     let mut buf = vec![SENTINEL; n + 32];
                     buf[o..o + n].copy_from_slice(x);
-                    f.run_inplace(Some(&k), &mut buf[o..o + n]);
-                    let what = format!("{b}, len {n}, in place at offset {o}");
-                    check_same_bits(&what, x, &buf[o..o + n], &want);
+                    run_inplace(act, Some(&k), &mut buf[o..o + n]);
+                    let what = format!("{b}, {act}, len {n}, in place at offset {o}");
+                    assert_same_bits(&what, x, &buf[o..o + n], &want);
                     check_untouched(&what, &buf, o..o + n);
                 }
             }
@@ -349,27 +265,37 @@ fn misaligned_sub_slices_match_the_reference_and_stay_inside() {
 
 #[test]
 fn in_place_equals_out_of_place_bit_for_bit() {
-    for (b, k) in sequential_handles() {
-        for &f in FUNCS {
-            for n in all_lengths() {
-                let x = inputs(n, 3);
+    let inputs: Vec<Vec<f32>> = all_lengths()
+        .into_iter()
+        .map(|n| mixed_inputs(n, 3))
+        .collect();
+    for (b, k) in backends() {
+        for act in activations() {
+            for x in &inputs {
+                let n = x.len();
                 let mut y = vec![SENTINEL; n];
-                f.run(Some(&k), &x, &mut y);
+                run(act, Some(&k), x, &mut y);
                 let mut z = x.clone();
-                f.run_inplace(Some(&k), &mut z);
-                check_same_bits(&format!("{b}, {f:?}, len {n}, in place"), &x, &z, &y);
+                run_inplace(act, Some(&k), &mut z);
+                assert_same_bits(&format!("{b}, {act}, len {n}, in place"), x, &z, &y);
             }
         }
     }
     // The free functions, including a length where they use threads.
-    for &f in FUNCS {
-        for n in all_lengths().into_iter().chain([1 << 20]) {
-            let x = inputs(n, 4);
+    let inputs: Vec<Vec<f32>> = all_lengths()
+        .into_iter()
+        .map(|n| mixed_inputs(n, 4))
+        .collect();
+    let large = mixed_inputs(ABOVE_EVERY_THRESHOLD, 4);
+    for act in activations() {
+        let large = &large[..above_automatic_threshold(act)];
+        for x in inputs.iter().map(Vec::as_slice).chain([large]) {
+            let n = x.len();
             let mut y = vec![SENTINEL; n];
-            f.run(None, &x, &mut y);
-            let mut z = x.clone();
-            f.run_inplace(None, &mut z);
-            check_same_bits(&format!("free {f:?}, len {n}, in place"), &x, &z, &y);
+            run(act, None, x, &mut y);
+            let mut z = x.to_vec();
+            run_inplace(act, None, &mut z);
+            assert_same_bits(&format!("free {act}, len {n}, in place"), x, &z, &y);
         }
     }
 }
@@ -378,19 +304,21 @@ fn in_place_equals_out_of_place_bit_for_bit() {
 fn free_functions_equal_the_forced_best_backend_bit_for_bit() {
     let best = Backend::best();
     let k = Kernels::with_backend(best).unwrap().sequential();
-    for &f in FUNCS {
-        for n in all_lengths().into_iter().chain([1 << 20]) {
-            let x = inputs(n, 5);
+    let inputs: Vec<Vec<f32>> = all_lengths()
+        .into_iter()
+        .map(|n| mixed_inputs(n, 5))
+        .collect();
+    let large = mixed_inputs(ABOVE_EVERY_THRESHOLD, 5);
+    for act in activations() {
+        let large = &large[..above_automatic_threshold(act)];
+        for x in inputs.iter().map(Vec::as_slice).chain([large]) {
+            let n = x.len();
             let mut free = vec![SENTINEL; n];
-            f.run(None, &x, &mut free);
+            run(act, None, x, &mut free);
             let mut forced = vec![SENTINEL; n];
-            f.run(Some(&k), &x, &mut forced);
-            check_same_bits(
-                &format!("{f:?}, len {n}: free function vs {best}"),
-                &x,
-                &free,
-                &forced,
-            );
+            run(act, Some(&k), x, &mut forced);
+            let what = format!("{act}, len {n}: free function vs {best}");
+            assert_same_bits(&what, x, &free, &forced);
         }
     }
 }
@@ -398,66 +326,97 @@ fn free_functions_equal_the_forced_best_backend_bit_for_bit() {
 #[test]
 fn threaded_handles_equal_sequential_bit_for_bit() {
     let pool = pool3();
-    let lens: Vec<usize> = (0..=67)
+    let inputs: Vec<Vec<f32>> = (0..=67)
         .step_by(3)
-        .chain([64, 65, 128, 129, 1001, 4099, 65537, 1 << 20])
+        .chain([64, 65, 128, 129, 1001, 4099, 65537])
+        .map(|n| mixed_inputs(n, 6))
         .collect();
-    for (b, seq) in sequential_handles() {
+    let large = mixed_inputs(ABOVE_EVERY_THRESHOLD, 6);
+    for (b, seq) in backends() {
         let par = seq.parallel_threshold(1);
-        let auto = Kernels::with_backend(b).unwrap();
+        let auto = seq.automatic_threading();
         assert!(seq.is_sequential() && !par.is_sequential() && !auto.is_sequential());
-        for &f in FUNCS {
-            for &n in &lens {
-                let x = inputs(n, 6);
+        for act in activations() {
+            for x in &inputs {
+                let n = x.len();
                 let mut want = vec![SENTINEL; n];
-                f.run(Some(&seq), &x, &mut want);
+                run(act, Some(&seq), x, &mut want);
                 let mut got = vec![SENTINEL; n];
-                f.run(Some(&par), &x, &mut got);
-                check_same_bits(
-                    &format!("{b}, {f:?}, len {n}: parallel_threshold(1)"),
-                    &x,
-                    &got,
-                    &want,
-                );
+                run(act, Some(&par), x, &mut got);
+                let what = format!("{b}, {act}, len {n}: parallel_threshold(1)");
+                assert_same_bits(&what, x, &got, &want);
                 let mut got = vec![SENTINEL; n];
-                pool.install(|| f.run(Some(&par), &x, &mut got));
-                check_same_bits(
-                    &format!("{b}, {f:?}, len {n}: parallel_threshold(1) in a 3-thread pool"),
-                    &x,
-                    &got,
-                    &want,
-                );
+                pool.install(|| run(act, Some(&par), x, &mut got));
+                assert_same_bits(&format!("{what} in a 3-thread pool"), x, &got, &want);
                 let mut z = x.clone();
-                pool.install(|| f.run_inplace(Some(&par), &mut z));
-                check_same_bits(
-                    &format!("{b}, {f:?}, len {n}: parallel_threshold(1) in place, 3-thread pool"),
-                    &x,
-                    &z,
-                    &want,
-                );
-                if n == 1 << 20 {
-                    let mut got = vec![SENTINEL; n];
-                    f.run(Some(&auto), &x, &mut got);
-                    check_same_bits(
-                        &format!("{b}, {f:?}, len {n}: automatic threading"),
-                        &x,
-                        &got,
-                        &want,
-                    );
-                    let mut got = vec![SENTINEL; n];
-                    pool.install(|| f.run(Some(&auto), &x, &mut got));
-                    check_same_bits(
-                        &format!("{b}, {f:?}, len {n}: automatic threading, 3-thread pool"),
-                        &x,
-                        &got,
-                        &want,
-                    );
-                    // The large threaded result is also within bounds.
-                    check_reference(f, &format!("{b}, len {n}, automatic"), &x, &got);
-                }
+                pool.install(|| run_inplace(act, Some(&par), &mut z));
+                assert_same_bits(&format!("{what} in place, 3-thread pool"), x, &z, &want);
             }
+            // Automatic threading, above the kernel's threshold.
+            let x = &large[..above_automatic_threshold(act)];
+            let n = x.len();
+            let mut want = vec![SENTINEL; n];
+            run(act, Some(&seq), x, &mut want);
+            let what = format!("{b}, {act}, len {n}: automatic threading");
+            let mut got = vec![SENTINEL; n];
+            run(act, Some(&auto), x, &mut got);
+            assert_same_bits(&what, x, &got, &want);
+            let mut got = vec![SENTINEL; n];
+            pool.install(|| run(act, Some(&auto), x, &mut got));
+            assert_same_bits(&format!("{what}, 3-thread pool"), x, &got, &want);
+            let mut z = x.to_vec();
+            pool.install(|| run_inplace(act, Some(&auto), &mut z));
+            assert_same_bits(&format!("{what} in place, 3-thread pool"), x, &z, &want);
+            // The large threaded result is also within bounds.
+            check_reference(act, &what, x, &got);
         }
     }
+}
+
+#[test]
+fn threading_splits_where_the_policy_says() {
+    // A `parallel_threshold(n)` handle splits from `n` elements on, not below; for every
+    // activation, the sequential handle never splits and the automatic handle splits above the
+    // kernel's automatic threshold; the free functions split above every threshold. (The split
+    // does not depend on the backend; the slow scalar one leaves the other thread more time to
+    // take a piece, which keeps the observation quick on a loaded machine.)
+    let pool = pool2();
+    let scalar = Kernels::with_backend(Backend::Scalar).unwrap();
+    let x = mixed_inputs(ABOVE_EVERY_THRESHOLD, 10);
+    let mut y = vec![SENTINEL; x.len()];
+
+    let n = 1 << 18;
+    let par = scalar.parallel_threshold(n);
+    let act = Activation::ALL[0];
+    assert_no_split(
+        &pool,
+        &format!("{act}, parallel_threshold({n}), len {}", n - 1),
+        || run(act, Some(&par), &x[..n - 1], &mut y[..n - 1]),
+    );
+    assert!(
+        splits(&pool, || run(act, Some(&par), &x[..n], &mut y[..n])),
+        "{act}, parallel_threshold({n}), len {n}: never saw the work split"
+    );
+
+    let (seq, auto) = (scalar.sequential(), scalar.automatic_threading());
+    for &act in Activation::ALL {
+        let len = above_automatic_threshold(act);
+        let (x, y) = (&x[..len], &mut y[..len]);
+        assert_no_split(&pool, &format!("{act}, sequential, len {len}"), || {
+            run(act, Some(&seq), x, y)
+        });
+        assert!(
+            splits(&pool, || run(act, Some(&auto), x, y)),
+            "{act}, automatic threading, len {len}: never saw the work split"
+        );
+    }
+
+    let act = Activation::ALL[0];
+    assert!(
+        splits(&pool, || run(act, None, &x, &mut y)),
+        "free {act}, len {}: never saw the work split",
+        x.len()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,7 +424,7 @@ fn threaded_handles_equal_sequential_bit_for_bit() {
 // ---------------------------------------------------------------------------------------------
 
 fn slopes(c: usize, seed: u64) -> Vec<f32> {
-    let mut rng = Rng(seed.wrapping_mul(31).wrapping_add(c as u64));
+    let mut rng = common::Rng(seed.wrapping_mul(31).wrapping_add(c as u64));
     const FIXED: &[f32] = &[0.25, 0.0, -0.0, 1.0, -1.5, 1e-40, 3.0, 0.01];
     (0..c)
         .map(|i| {
@@ -482,8 +441,20 @@ fn slopes(c: usize, seed: u64) -> Vec<f32> {
 fn check_prelu(what: &str, x: &[f32], got: &[f32], slopes: &[f32], inner: usize) {
     let mut want = vec![0.0; x.len()];
     reference::prelu_channels_first(x, &mut want, slopes, inner).unwrap();
+    check_prelu_against(what, x, got, &want, slopes, inner);
+}
+
+/// [`check_prelu`] with the reference's output `want` already computed.
+fn check_prelu_against(
+    what: &str,
+    x: &[f32],
+    got: &[f32],
+    want: &[f32],
+    slopes: &[f32],
+    inner: usize,
+) {
     let period = slopes.len() * inner;
-    for (i, ((&xi, &g), &w)) in x.iter().zip(got).zip(&want).enumerate() {
+    for (i, ((&xi, &g), &w)) in x.iter().zip(got).zip(want).enumerate() {
         let ok = if w.is_nan() {
             g.is_nan()
         } else {
@@ -503,6 +474,15 @@ fn check_prelu(what: &str, x: &[f32], got: &[f32], slopes: &[f32], inner: usize)
     }
 }
 
+/// Channels-first PReLU on `k`, or through the free function if `k` is `None`.
+fn prelu_cf(k: Option<&Kernels>, x: &[f32], y: &mut [f32], slopes: &[f32], inner: usize) {
+    match k {
+        Some(k) => k.prelu_channels_first(x, y, slopes, inner),
+        None => act::prelu_channels_first(x, y, slopes, inner),
+    }
+    .unwrap()
+}
+
 /// Runs PReLU (channels-first form; `inner == 1` is also run through the channels-last entry
 /// points) out of place and in place on `k` (or the free functions) and checks both.
 fn run_and_check_prelu(
@@ -519,13 +499,7 @@ fn run_and_check_prelu(
     };
     let n = x.len();
     let mut y = vec![SENTINEL; n];
-    call(&mut || {
-        match k {
-            Some(k) => k.prelu_channels_first(x, &mut y, slopes, inner),
-            None => act::prelu_channels_first(x, &mut y, slopes, inner),
-        }
-        .unwrap()
-    });
+    call(&mut || prelu_cf(k, x, &mut y, slopes, inner));
     check_prelu(&format!("{what}, channels-first"), x, &y, slopes, inner);
     let mut z = x.to_vec();
     call(&mut || {
@@ -535,7 +509,7 @@ fn run_and_check_prelu(
         }
         .unwrap()
     });
-    check_same_bits(&format!("{what}, channels-first in place"), x, &z, &y);
+    assert_same_bits(&format!("{what}, channels-first in place"), x, &z, &y);
     if inner == 1 {
         let mut y2 = vec![SENTINEL; n];
         call(&mut || {
@@ -545,7 +519,7 @@ fn run_and_check_prelu(
             }
             .unwrap()
         });
-        check_same_bits(&format!("{what}, channels-last"), x, &y2, &y);
+        assert_same_bits(&format!("{what}, channels-last"), x, &y2, &y);
         let mut z2 = x.to_vec();
         call(&mut || {
             match k {
@@ -554,7 +528,7 @@ fn run_and_check_prelu(
             }
             .unwrap()
         });
-        check_same_bits(&format!("{what}, channels-last in place"), x, &z2, &y);
+        assert_same_bits(&format!("{what}, channels-last in place"), x, &z2, &y);
     }
 }
 
@@ -583,9 +557,9 @@ fn prelu_everywhere(
     let mut failures = Vec::new();
     for &nb in batches {
         let n = nb * c * inner;
-        let x = inputs(n, 7 + c as u64);
+        let x = mixed_inputs(n, 7 + c as u64);
         let mut cases: Vec<(String, Option<Kernels>, Option<&rayon::ThreadPool>)> = Vec::new();
-        for (b, seq) in sequential_handles() {
+        for (b, seq) in backends() {
             let par = seq.parallel_threshold(1);
             let what = format!("{b}, C = {c}, inner = {inner}, len {n}");
             cases.push((format!("{what}, sequential"), Some(seq), None));
@@ -612,15 +586,6 @@ fn prelu_everywhere(
     failures
 }
 
-fn assert_no_failures(failures: &[String]) {
-    assert!(
-        failures.is_empty(),
-        "{} failing PReLU cases:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-}
-
 #[test]
 fn prelu_channels_last_is_exact_for_many_channel_counts() {
     let pool = pool3();
@@ -631,7 +596,7 @@ fn prelu_channels_last_is_exact_for_many_channel_counts() {
         let long = (5000 / c).max(4) + 1;
         failures.extend(prelu_everywhere(c, 1, &[0, 1, 2, 3, long], &pool));
     }
-    assert_no_failures(&failures);
+    common::assert_no_failures(&failures);
 }
 
 #[test]
@@ -663,39 +628,65 @@ fn prelu_channels_first_is_exact_for_many_shapes() {
         let long = (6000 / (c * inner)).max(2) + 1;
         failures.extend(prelu_everywhere(c, inner, &[1, 2, long], &pool));
     }
-    assert_no_failures(&failures);
+    common::assert_no_failures(&failures);
 }
 
 #[test]
-fn prelu_automatic_threading_on_a_large_tensor_equals_sequential() {
-    // Above the automatic threshold of the ReLU family (256 Ki elements), through the
-    // automatic handle of every backend and through the free functions (what a user calls).
+fn prelu_automatic_threading_on_a_large_tensor_splits_and_equals_sequential() {
+    // Above the automatic threshold of the memory-bound kernels (4 Mi elements; PReLU is one),
+    // through the automatic handle of every backend and through the free functions (what a
+    // user calls), on the global pool and in a 3-thread pool (where they split whatever the
+    // global pool's size). That the free function does split is observed once per shape.
+    let pool = pool3();
+    let probe = pool2();
     let mut failures = Vec::new();
-    for (c, inner) in [(100, 17), (3, 1), (5, 3), (64, 1), (7, 100)] {
-        let period = c * inner;
-        let n = (1 << 20) / period * period + period;
-        let x = inputs(n, 8);
+    // The smallest whole number of periods above 4 Mi; the inputs are prefixes of one buffer.
+    let shapes = [(100, 17), (3, 1), (5, 3), (64, 1), (7, 100)];
+    let len = |(c, inner): (usize, usize)| ((1 << 22) / (c * inner) + 1) * (c * inner);
+    let all = mixed_inputs(shapes.map(len).into_iter().max().unwrap(), 8);
+    for (c, inner) in shapes {
+        let n = len((c, inner));
+        let x = &all[..n];
         let s = slopes(c, 9);
-        for (b, seq) in sequential_handles() {
+        let shape = format!("C = {c}, inner = {inner}, len {n}");
+        let mut reference = vec![0.0; n];
+        reference::prelu_channels_first(x, &mut reference, &s, inner).unwrap();
+        let check =
+            |what: &str, got: &[f32]| check_prelu_against(what, x, got, &reference, &s, inner);
+        let on = |p: Option<&rayon::ThreadPool>, f: &mut (dyn FnMut() + Send)| match p {
+            Some(p) => p.install(f),
+            None => f(),
+        };
+        for (b, seq) in backends() {
             let mut want = vec![SENTINEL; n];
-            seq.prelu_channels_first(&x, &mut want, &s, inner).unwrap();
-            check_prelu(&format!("{b}, sequential, len {n}"), &x, &want, &s, inner);
-            let auto = Kernels::with_backend(b).unwrap();
-            let what = format!("{b}, automatic threading, C = {c}, inner = {inner}, len {n}");
+            seq.prelu_channels_first(x, &mut want, &s, inner).unwrap();
+            check(&format!("{b}, sequential, {shape}"), &want);
+            let auto = seq.automatic_threading();
+            for (how, p) in [("", None), (", 3-thread pool", Some(&pool))] {
+                let what = format!("{b}, automatic threading{how}, {shape}");
+                let r = catching(&what, || {
+                    let mut got = vec![SENTINEL; n];
+                    on(p, &mut || prelu_cf(Some(&auto), x, &mut got, &s, inner));
+                    assert_same_bits(&what, x, &got, &want);
+                });
+                failures.extend(r.err());
+            }
+        }
+        for (how, p) in [("", None), (", 3-thread pool", Some(&pool))] {
+            let what = format!("free prelu_channels_first{how}, {shape}");
             let r = catching(&what, || {
                 let mut got = vec![SENTINEL; n];
-                auto.prelu_channels_first(&x, &mut got, &s, inner).unwrap();
-                check_same_bits(&what, &x, &got, &want);
+                on(p, &mut || prelu_cf(None, x, &mut got, &s, inner));
+                check(&what, &got);
             });
             failures.extend(r.err());
         }
-        let what = format!("free prelu_channels_first, C = {c}, inner = {inner}, len {n}");
-        let r = catching(&what, || {
-            let mut got = vec![SENTINEL; n];
-            act::prelu_channels_first(&x, &mut got, &s, inner).unwrap();
-            check_prelu(&what, &x, &got, &s, inner);
-        });
-        failures.extend(r.err());
+        let mut y = vec![SENTINEL; n];
+        if !splits(&probe, || prelu_cf(None, x, &mut y, &s, inner)) {
+            failures.push(format!(
+                "free prelu_channels_first, {shape}: never saw the work split"
+            ));
+        }
     }
-    assert_no_failures(&failures);
+    common::assert_no_failures(&failures);
 }

@@ -1,5 +1,16 @@
-//! Special values and the edges of every function's range, on every supported backend
-//! (sequential and threaded handles) and through the free functions.
+//! Special values and the edges of every function's range, on every supported backend (with
+//! automatic threading, sequential, and `parallel_threshold(1)`) and through the free functions
+//! (`common::handles`).
+//!
+//! Every activation of the registry ([`Activation::ALL`], plus Leaky ReLU with slopes 0 and -2)
+//! and PReLU (both layouts): NaN in gives NaN out, and with fixed bits (the input NaN quieted
+//! for every activation with a nonzero bound; passed through unchanged by the ReLU family).
+//! Then, per function: the ReLU family keeps `-0.0` and is exact on negatives; exp's overflow,
+//! underflow and gradual-underflow range; sigmoid's limits, subnormal results and range
+//! `[0, 1]`; tanh's limits, signed zeros, range `[-1, 1]`, oddness and tiny arguments; hard
+//! sigmoid's and hard swish's limits (0 and `-0.0` from -3 down, 1 and `x` from 3 up), hard
+//! sigmoid's range `[0, 1]` and hard swish's signed zeros; mixed vectors for the kernels that
+//! take a second path per vector.
 //!
 //! Each special value is tried at every position of buffers of 37 and 48 elements, so that it
 //! is seen in every lane of a full vector and in the masked tail; the other elements must not be
@@ -7,123 +18,108 @@
 //!
 //! `cargo test --release --test special_values`
 
-use simd_activations::accuracy::{self, BoxedKernel, SliceKernel};
-use simd_activations::{self as act, Backend, Kernels, reference, ulp};
+mod common;
+
+use simd_activations::accuracy::Inputs;
+use simd_activations::{self as act, Activation, Kernels, reference, ulp};
 
 // ---------------------------------------------------------------------------------------------
-// Functions and where they run
+// What runs, and where
 // ---------------------------------------------------------------------------------------------
 
+/// A kernel under test: an activation of the registry, or PReLU with fixed slopes (not in the
+/// registry: the slope depends on the element's index).
 #[derive(Clone, Copy, Debug)]
-enum Func {
-    Exp,
-    Sigmoid,
-    Tanh,
-    Relu,
-    Leaky(f32),
-    /// Channels-last PReLU with these slopes.
+enum Kernel {
+    Act(Activation),
+    /// Channels-last PReLU (`prelu`) with these slopes.
     Prelu(&'static [f32]),
     /// Channels-first PReLU with these slopes and this `inner`.
-    PreluCf(&'static [f32], usize),
+    PreluChannelsFirst(&'static [f32], usize),
 }
 
 const PRELU_SLOPES: &[f32] = &[0.25, 0.0, -2.0];
 
-const FUNCS: &[Func] = &[
-    Func::Exp,
-    Func::Sigmoid,
-    Func::Tanh,
-    Func::Relu,
-    Func::Leaky(0.01),
-    Func::Leaky(0.0),
-    Func::Leaky(-2.0),
-    Func::Prelu(PRELU_SLOPES),
-    Func::PreluCf(PRELU_SLOPES, 2),
-];
+/// Every activation of the registry, Leaky ReLU with a zero and a negative slope, and PReLU in
+/// both layouts.
+fn kernels() -> Vec<Kernel> {
+    Activation::ALL
+        .iter()
+        .copied()
+        .chain([0.0, -2.0].map(|alpha| Activation::LeakyRelu { alpha }))
+        .map(Kernel::Act)
+        .chain([
+            Kernel::Prelu(PRELU_SLOPES),
+            Kernel::PreluChannelsFirst(PRELU_SLOPES, 2),
+        ])
+        .collect()
+}
 
-impl Func {
+impl Kernel {
     /// The length of the shapes' period (buffers must be multiples of it).
     fn period(self) -> usize {
         match self {
-            Func::Prelu(s) => s.len(),
-            Func::PreluCf(s, inner) => s.len() * inner,
-            _ => 1,
+            Kernel::Act(_) => 1,
+            Kernel::Prelu(s) => s.len(),
+            Kernel::PreluChannelsFirst(s, inner) => s.len() * inner,
         }
     }
 
-    /// Runs the function on handle `k`, or the free function if `k` is `None`.
+    /// Runs the kernel on handle `k`, or through the free function if `k` is `None`.
     fn run(self, k: Option<&Kernels>, x: &[f32], y: &mut [f32]) {
         let r = match (self, k) {
-            (Func::Exp, Some(k)) => k.exp(x, y),
-            (Func::Sigmoid, Some(k)) => k.sigmoid(x, y),
-            (Func::Tanh, Some(k)) => k.tanh(x, y),
-            (Func::Relu, Some(k)) => k.relu(x, y),
-            (Func::Leaky(a), Some(k)) => k.leaky_relu(x, y, a),
-            (Func::Prelu(s), Some(k)) => k.prelu(x, y, s),
-            (Func::PreluCf(s, inner), Some(k)) => k.prelu_channels_first(x, y, s, inner),
-            (Func::Exp, None) => act::exp(x, y),
-            (Func::Sigmoid, None) => act::sigmoid(x, y),
-            (Func::Tanh, None) => act::tanh(x, y),
-            (Func::Relu, None) => act::relu(x, y),
-            (Func::Leaky(a), None) => act::leaky_relu(x, y, a),
-            (Func::Prelu(s), None) => act::prelu(x, y, s),
-            (Func::PreluCf(s, inner), None) => act::prelu_channels_first(x, y, s, inner),
+            (Kernel::Act(a), k) => common::activate(k, a, x, y),
+            (Kernel::Prelu(s), Some(k)) => k.prelu(x, y, s),
+            (Kernel::Prelu(s), None) => act::prelu(x, y, s),
+            (Kernel::PreluChannelsFirst(s, inner), Some(k)) => {
+                k.prelu_channels_first(x, y, s, inner)
+            }
+            (Kernel::PreluChannelsFirst(s, inner), None) => {
+                act::prelu_channels_first(x, y, s, inner)
+            }
         };
-        r.unwrap_or_else(|e| panic!("{self:?} on {} elements failed: {e}", x.len()));
+        r.unwrap_or_else(|e| panic!("{self} on {} elements failed: {e}", x.len()));
+    }
+
+    /// The slope applied to element `i`, for the ReLU family (`None` for the others).
+    fn slope_at(self, i: usize) -> Option<f32> {
+        match self {
+            Kernel::Act(Activation::Relu) => Some(0.0),
+            Kernel::Act(Activation::LeakyRelu { alpha }) => Some(alpha),
+            Kernel::Act(_) => None,
+            Kernel::Prelu(s) => Some(s[i % s.len()]),
+            Kernel::PreluChannelsFirst(s, inner) => Some(s[(i % (s.len() * inner)) / inner]),
+        }
+    }
+
+    /// ReLU, Leaky ReLU and PReLU.
+    fn is_relu_family(self) -> bool {
+        self.slope_at(0).is_some()
     }
 
     /// The `f64` reference of element `i` of a tensor (the index matters for PReLU).
     fn reference_at(self, x: f32, i: usize) -> f32 {
+        match (self, self.slope_at(i)) {
+            (Kernel::Act(a), _) => reference::activate_one(a, x),
+            (_, Some(slope)) => reference::leaky_relu_one(x, slope),
+            (_, None) => unreachable!("PReLU has a slope everywhere"),
+        }
+    }
+}
+
+impl std::fmt::Display for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Func::Exp => reference::exp_one(x),
-            Func::Sigmoid => reference::sigmoid_one(x),
-            Func::Tanh => reference::tanh_one(x),
-            Func::Relu => reference::relu_one(x),
-            Func::Leaky(a) => reference::leaky_relu_one(x, a),
-            Func::Prelu(s) => reference::leaky_relu_one(x, s[i % s.len()]),
-            Func::PreluCf(s, inner) => {
-                reference::leaky_relu_one(x, s[(i % (s.len() * inner)) / inner])
+            Kernel::Act(a) => write!(f, "{a}"),
+            Kernel::Prelu(s) => write!(f, "prelu(slopes {s:?})"),
+            Kernel::PreluChannelsFirst(s, inner) => {
+                write!(f, "prelu_channels_first(slopes {s:?}, inner {inner})")
             }
         }
     }
-
-    /// The slope applied to element `i` (ReLU family only).
-    fn slope_at(self, i: usize) -> f32 {
-        match self {
-            Func::Relu => 0.0,
-            Func::Leaky(a) => a,
-            Func::Prelu(s) => s[i % s.len()],
-            Func::PreluCf(s, inner) => s[(i % (s.len() * inner)) / inner],
-            _ => f32::NAN,
-        }
-    }
 }
 
-/// Every place a kernel runs: each supported backend sequential and with
-/// `parallel_threshold(1)`, and the free functions (`None`).
-fn targets() -> Vec<(String, Option<Kernels>)> {
-    let mut t = Vec::new();
-    for b in Backend::supported() {
-        let k = Kernels::with_backend(b).unwrap();
-        t.push((format!("{b} sequential"), Some(k.sequential())));
-        t.push((
-            format!("{b} parallel_threshold(1)"),
-            Some(k.parallel_threshold(1)),
-        ));
-    }
-    t.push(("free functions".to_string(), None));
-    t
-}
-
-/// Sequential handles of every supported backend, for the large sweeps.
-fn backends() -> Vec<(Backend, Kernels)> {
-    Backend::supported()
-        .into_iter()
-        .map(|b| (b, Kernels::with_backend(b).unwrap().sequential()))
-        .collect()
-}
-
-fn eval(f: Func, k: Option<&Kernels>, x: &[f32]) -> Vec<f32> {
+fn eval(f: Kernel, k: Option<&Kernels>, x: &[f32]) -> Vec<f32> {
     let mut y = vec![f32::from_bits(0x7F7F_1234); x.len()];
     f.run(k, x, &mut y);
     y
@@ -134,15 +130,15 @@ fn bits(v: f32) -> String {
 }
 
 /// Evaluates `v` at every position of buffers of 37 and 48 elements (rounded down to whole
-/// periods) filled with 0.75, on every target, and calls `check(what, index, got)` for each.
+/// periods) filled with 0.75, on every handle, and calls `check(what, index, got)` for each.
 /// Also checks that the filler's outputs are the same as without `v`.
-fn at_every_position(f: Func, v: f32, check: &dyn Fn(&str, usize, f32)) {
+fn at_every_position(f: Kernel, v: f32, check: &dyn Fn(&str, usize, f32)) {
     at_every_position_among(f, 0.75, v, check);
 }
 
 /// [`at_every_position`] with another filler.
-fn at_every_position_among(f: Func, filler: f32, v: f32, check: &dyn Fn(&str, usize, f32)) {
-    for (name, k) in targets() {
+fn at_every_position_among(f: Kernel, filler: f32, v: f32, check: &dyn Fn(&str, usize, f32)) {
+    for (name, k) in common::handles() {
         for len in [37, 48] {
             let len = len / f.period() * f.period();
             let clean = eval(f, k.as_ref(), &vec![filler; len]);
@@ -151,7 +147,7 @@ fn at_every_position_among(f: Func, filler: f32, v: f32, check: &dyn Fn(&str, us
                 x[p] = v;
                 let y = eval(f, k.as_ref(), &x);
                 let what = format!(
-                    "{f:?} on {name}, len {len}, x = {} at index {p} among {}",
+                    "{f} on {name}, len {len}, x = {} at index {p} among {}",
                     bits(v),
                     bits(filler)
                 );
@@ -210,21 +206,22 @@ fn every_float_between(lo: f32, hi: f32) -> Vec<f32> {
 // NaN
 // ---------------------------------------------------------------------------------------------
 
-const NANS: &[u32] = &[
-    0x7FC0_0000, // the canonical quiet NaN
-    0xFFC0_0000, // negative quiet NaN
-    0x7F80_0001, // signalling NaN, smallest payload
-    0xFF80_0001,
-    0x7FBF_FFFF, // signalling NaN, largest payload
-    0x7FC1_2345, // quiet NaN with a payload
-    0xFFFF_FFFF,
-];
+/// The NaNs of [`common::SPECIALS`] (both signs, quiet and signalling, with payloads), and the
+/// signalling NaN with the largest payload.
+fn nans() -> Vec<f32> {
+    common::SPECIALS
+        .iter()
+        .copied()
+        .filter(|v| v.is_nan())
+        .chain([f32::from_bits(0x7FBF_FFFF)])
+        .collect()
+}
 
 #[test]
 fn nan_in_gives_nan_out_for_every_function_on_every_backend() {
-    for &f in FUNCS {
-        for &nb in NANS {
-            at_every_position(f, f32::from_bits(nb), &|what, _, got| {
+    for f in kernels() {
+        for nan in nans() {
+            at_every_position(f, nan, &|what, _, got| {
                 assert!(
                     got.is_nan(),
                     "{what}: NaN in must give NaN out (never 0, never 1), got {}",
@@ -236,14 +233,24 @@ fn nan_in_gives_nan_out_for_every_function_on_every_backend() {
 }
 
 #[test]
-fn sigmoid_and_tanh_return_the_input_nan_quieted_on_every_backend() {
-    // Their NaN lanes are handled with bit operations, so the bits are fixed, whatever the
-    // neighbours (ordinary values, or lanes that take the second path) and the backend.
-    for f in [Func::Sigmoid, Func::Tanh] {
-        for &nb in NANS {
-            let want = f32::from_bits(nb | 0x0040_0000);
+fn nan_comes_out_with_fixed_bits_on_every_backend() {
+    // Every activation with a nonzero bound returns the input NaN, quieted (its NaN lanes are
+    // handled with bit operations); the ReLU family passes it through unchanged (`NaN < 0` is
+    // false), signalling NaNs included. The bits are the same whatever the neighbours (ordinary
+    // values, or lanes that take a second path) and the backend.
+    for f in kernels() {
+        let quieted = matches!(f, Kernel::Act(a) if a.ulp_bound() > 0);
+        if !quieted && !f.is_relu_family() {
+            continue;
+        }
+        for nan in nans() {
+            let want = if quieted {
+                f32::from_bits(nan.to_bits() | 0x0040_0000)
+            } else {
+                nan
+            };
             for filler in [0.75, 0.0, -100.0] {
-                at_every_position_among(f, filler, f32::from_bits(nb), &|what, _, got| {
+                at_every_position_among(f, filler, nan, &|what, _, got| {
                     expect_bits(what, got, want)
                 });
             }
@@ -257,7 +264,8 @@ fn sigmoid_and_tanh_return_the_input_nan_quieted_on_every_backend() {
 
 #[test]
 fn exp_limits_overflow_and_underflow() {
-    let f = Func::Exp;
+    let f = Kernel::Act(Activation::Exp);
+    let bound = Activation::Exp.ulp_bound();
     let exact: &[(f32, f32)] = &[
         (f32::INFINITY, f32::INFINITY),
         (f32::NEG_INFINITY, 0.0),
@@ -282,7 +290,7 @@ fn exp_limits_overflow_and_underflow() {
     // The largest input with a finite result, and the gradual-underflow landmarks.
     at_every_position(f, 88.72283, &|what, _, got| {
         assert!(got.is_finite(), "{what}: must be finite, got {}", bits(got));
-        expect_ulp(what, 88.72283, got, reference::exp_one(88.72283), 1);
+        expect_ulp(what, 88.72283, got, reference::exp_one(88.72283), bound);
     });
     at_every_position(f, -100.0, &|what, _, got| {
         assert!(
@@ -290,7 +298,7 @@ fn exp_limits_overflow_and_underflow() {
             "{what}: exp(-100) must be subnormal (not flushed), got {}",
             bits(got)
         );
-        expect_ulp(what, -100.0, got, reference::exp_one(-100.0), 1);
+        expect_ulp(what, -100.0, got, reference::exp_one(-100.0), bound);
     });
     let x = -103.97208_f32;
     let want = reference::exp_one(x);
@@ -300,39 +308,18 @@ fn exp_limits_overflow_and_underflow() {
             "{what}: must be the smallest subnormal or +0, got {}",
             bits(got)
         );
-        expect_ulp(what, x, got, want, 1);
+        expect_ulp(what, x, got, want, bound);
     });
 }
 
 #[test]
-fn exp_is_within_1_ulp_on_every_input_of_the_gradual_underflow_range() {
+fn exp_is_within_its_bound_on_every_input_of_the_gradual_underflow_range() {
     // Every bit pattern from the smallest normal result (-87.33655) down to -104: the outputs
-    // are subnormal or zero, and must be within 1 ULP (of 2^-149) of the reference.
+    // are subnormal or zero, and must be within the bound (1 ULP, of 2^-149) of the reference.
     let lo = (-87.33655_f32).to_bits() as u64;
     let hi = (-104.0_f32).to_bits() as u64;
-    let handles = backends();
-    let closures: Vec<BoxedKernel<'_>> = handles
-        .iter()
-        .map(|(_, k)| {
-            let k = *k;
-            Box::new(move |x: &[f32], y: &mut [f32]| k.exp(x, y).unwrap()) as BoxedKernel<'_>
-        })
-        .collect();
-    let kernels: Vec<SliceKernel<'_>> = closures.iter().map(|c| &**c as SliceKernel<'_>).collect();
-    let reports = accuracy::measure_bits(lo..hi + 1, &kernels, reference::exp_one, 1);
-    for ((b, _), r) in handles.iter().zip(&reports) {
-        let w = r.worst_input;
-        assert!(
-            r.passed(),
-            "exp on {b} over [-104, -87.33655]: {} inputs over 1 ULP, max {} ULP at x = {}, \
-             reference {}; {} NaN mismatches",
-            r.over_bound,
-            r.max_ulp,
-            bits(w),
-            bits(reference::exp_one(w)),
-            r.nan_mismatches
-        );
-    }
+    let failures = common::prove(Activation::Exp, Inputs::Bits(lo..hi + 1));
+    common::assert_no_failures(&failures);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +328,7 @@ fn exp_is_within_1_ulp_on_every_input_of_the_gradual_underflow_range() {
 
 #[test]
 fn sigmoid_limits_and_zero() {
-    let f = Func::Sigmoid;
+    let f = Kernel::Act(Activation::Sigmoid);
     for (x, want) in [
         (f32::INFINITY, 1.0),
         (f32::NEG_INFINITY, 0.0),
@@ -364,10 +351,11 @@ fn sigmoid_limits_and_zero() {
 }
 
 #[test]
-fn sigmoid_gives_subnormal_results_within_2_ulp_for_x_in_minus_103_to_minus_88() {
+fn sigmoid_gives_subnormal_results_within_its_bound_for_x_in_minus_103_to_minus_88() {
     let x = every_float_between(-88.0, -103.0);
-    for (b, k) in backends() {
-        let y = eval(Func::Sigmoid, Some(&k), &x);
+    let bound = Activation::Sigmoid.ulp_bound();
+    for (b, k) in common::backends() {
+        let y = eval(Kernel::Act(Activation::Sigmoid), Some(&k), &x);
         for (&xi, &got) in x.iter().zip(&y) {
             let want = reference::sigmoid_one(xi);
             let what = format!("sigmoid on {b}");
@@ -378,32 +366,30 @@ fn sigmoid_gives_subnormal_results_within_2_ulp_for_x_in_minus_103_to_minus_88()
                 bits(want),
                 bits(got)
             );
-            expect_ulp(&what, xi, got, want, 2);
+            expect_ulp(&what, xi, got, want, bound);
         }
     }
 }
 
 #[test]
-fn sigmoid_and_tanh_stay_in_range_over_a_sweep_of_all_bit_patterns() {
+fn bounded_functions_stay_in_range_over_a_sweep_of_all_bit_patterns() {
+    let ranges = [
+        (Activation::Sigmoid, 0.0, 1.0),
+        (Activation::Tanh, -1.0, 1.0),
+        (Activation::HardSigmoid, 0.0, 1.0),
+    ];
     let x = strided_all_bits(997);
-    for (name, k) in targets() {
-        let y = eval(Func::Sigmoid, k.as_ref(), &x);
-        for (&xi, &got) in x.iter().zip(&y) {
-            assert!(
-                xi.is_nan() || (0.0..=1.0).contains(&got),
-                "sigmoid on {name}: x = {}: got {} outside [0, 1]",
-                bits(xi),
-                bits(got)
-            );
-        }
-        let y = eval(Func::Tanh, k.as_ref(), &x);
-        for (&xi, &got) in x.iter().zip(&y) {
-            assert!(
-                xi.is_nan() || (-1.0..=1.0).contains(&got),
-                "tanh on {name}: x = {}: got {} outside [-1, 1]",
-                bits(xi),
-                bits(got)
-            );
+    for (name, k) in common::handles() {
+        for (a, lo, hi) in ranges {
+            let y = eval(Kernel::Act(a), k.as_ref(), &x);
+            for (&xi, &got) in x.iter().zip(&y) {
+                assert!(
+                    xi.is_nan() || (lo..=hi).contains(&got),
+                    "{a} on {name}: x = {}: got {} outside [{lo}, {hi}]",
+                    bits(xi),
+                    bits(got)
+                );
+            }
         }
     }
 }
@@ -414,7 +400,7 @@ fn sigmoid_and_tanh_stay_in_range_over_a_sweep_of_all_bit_patterns() {
 
 #[test]
 fn tanh_limits_and_signed_zeros() {
-    let f = Func::Tanh;
+    let f = Kernel::Act(Activation::Tanh);
     for (x, want) in [
         (f32::INFINITY, 1.0),
         (f32::NEG_INFINITY, -1.0),
@@ -439,9 +425,10 @@ fn tanh_is_odd_bit_for_bit_over_a_sweep() {
         .map(f32::from_bits)
         .collect();
     let neg: Vec<f32> = pos.iter().map(|v| -v).collect();
-    for (b, k) in backends() {
-        let yp = eval(Func::Tanh, Some(&k), &pos);
-        let yn = eval(Func::Tanh, Some(&k), &neg);
+    let f = Kernel::Act(Activation::Tanh);
+    for (b, k) in common::backends() {
+        let yp = eval(f, Some(&k), &pos);
+        let yn = eval(f, Some(&k), &neg);
         for ((&x, &p), &n) in pos.iter().zip(&yp).zip(&yn) {
             assert!(
                 n.to_bits() == (-p).to_bits(),
@@ -469,30 +456,32 @@ fn tanh_of_tiny_x_is_x_exactly() {
         .collect();
     let negatives: Vec<f32> = x.iter().map(|v| -v).collect();
     x.extend(negatives);
-    for (name, k) in targets() {
-        let y = eval(Func::Tanh, k.as_ref(), &x);
+    let f = Kernel::Act(Activation::Tanh);
+    for (name, k) in common::handles() {
+        let y = eval(f, k.as_ref(), &x);
         for (&xi, &got) in x.iter().zip(&y) {
-            expect_bits(&format!("tanh on {name}, tiny x = {}", bits(xi)), got, xi);
+            if got.to_bits() != xi.to_bits() {
+                expect_bits(&format!("tanh on {name}, tiny x = {}", bits(xi)), got, xi);
+            }
         }
     }
     for v in [1e-20_f32, -1e-20, f32::from_bits(1), -f32::from_bits(3)] {
-        at_every_position(Func::Tanh, v, &|what, _, got| expect_bits(what, got, v));
+        at_every_position(f, v, &|what, _, got| expect_bits(what, got, v));
     }
 }
 
-/// Every value of `values` at every position among each filler of `fillers`: within `bound`
-/// ULP of the reference (the input NaN quieted for NaN). For kernels that choose a second path per vector when
-/// one lane needs it: the other lanes must come out as on the first path.
-fn mixed_lanes_match_reference(f: Func, fillers: &[f32], values: &[f32], bound: u32) {
-    let values = NANS
-        .iter()
-        .map(|&b| f32::from_bits(b))
-        .chain(values.iter().copied());
-    for v in values {
+/// Every value of `values` and every NaN at every position among each filler of `fillers`:
+/// within `act`'s bound of the reference (the input NaN quieted for NaN). For kernels that
+/// choose a second path per vector when one lane needs it: the other lanes must come out as on
+/// the first path.
+fn mixed_lanes_match_reference(act: Activation, fillers: &[f32], values: &[f32]) {
+    let f = Kernel::Act(act);
+    let bound = act.ulp_bound();
+    for v in nans().into_iter().chain(values.iter().copied()) {
         for &filler in fillers {
             at_every_position_among(f, filler, v, &|what, i, got| {
                 if v.is_nan() {
-                    // The input NaN, quieted (as `sigmoid_and_tanh_return_the_input_nan_...`).
+                    // The input NaN, quieted (as `nan_comes_out_with_fixed_bits_...`).
                     expect_bits(what, got, f32::from_bits(v.to_bits() | 0x0040_0000));
                 } else {
                     expect_ulp(what, v, got, f.reference_at(v, i), bound);
@@ -515,7 +504,7 @@ fn tanh_mixes_tiny_lanes_with_nan_inf_and_ordinary_lanes() {
         0.5,
         -1.22e-4,
     ];
-    mixed_lanes_match_reference(Func::Tanh, &fillers, &values, 2);
+    mixed_lanes_match_reference(Activation::Tanh, &fillers, &values);
 }
 
 #[test]
@@ -534,7 +523,75 @@ fn sigmoid_mixes_deep_lanes_with_nan_and_ordinary_lanes() {
     let values = [
         0.0, -0.0, 0.5, -3.0, 20.0, -20.0, -87.0, -90.0, -103.9, -104.0, 90.0, 1e30,
     ];
-    mixed_lanes_match_reference(Func::Sigmoid, &fillers, &values, 2);
+    mixed_lanes_match_reference(Activation::Sigmoid, &fillers, &values);
+}
+
+// ---------------------------------------------------------------------------------------------
+// hard sigmoid, hard swish
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn hard_sigmoid_and_hard_swish_limits_and_signed_zeros() {
+    let sigmoid = Kernel::Act(Activation::HardSigmoid);
+    let swish = Kernel::Act(Activation::HardSwish);
+    let below_3 = f32::from_bits((-3.0_f32).to_bits() + 1);
+    let above_3 = f32::from_bits(3.0_f32.to_bits() + 1);
+    // From -3 down (and -inf): hard_sigmoid is 0, hard_swish is -0.0 (the sign of x * 0).
+    for x in [
+        -3.0,
+        below_3,
+        -4.0,
+        -6.0,
+        -100.0,
+        -1e30,
+        f32::MIN,
+        f32::NEG_INFINITY,
+    ] {
+        at_every_position(sigmoid, x, &|what, _, got| {
+            assert!(got == 0.0, "{what}: got {}, expected 0", bits(got));
+        });
+        at_every_position(swish, x, &|what, _, got| expect_bits(what, got, -0.0));
+    }
+    // From 3 up (and +inf): hard_sigmoid is 1, hard_swish is x itself.
+    for x in [3.0, above_3, 4.0, 6.0, 100.0, 1e30, f32::MAX, f32::INFINITY] {
+        at_every_position(sigmoid, x, &|what, _, got| {
+            assert!(got == 1.0, "{what}: got {}, expected 1", bits(got));
+        });
+        at_every_position(swish, x, &|what, _, got| expect_bits(what, got, x));
+    }
+    // Zeros: hard_swish keeps their sign, hard_sigmoid gives one half.
+    for x in [0.0, -0.0] {
+        at_every_position(swish, x, &|what, _, got| expect_bits(what, got, x));
+        at_every_position(sigmoid, x, &|what, _, got| expect_bits(what, got, 0.5));
+    }
+    // The same limits over a sweep of all bit patterns.
+    let x = strided_all_bits(997);
+    for (name, k) in common::handles() {
+        let ys = eval(sigmoid, k.as_ref(), &x);
+        let yw = eval(swish, k.as_ref(), &x);
+        for ((&xi, &s), &w) in x.iter().zip(&ys).zip(&yw) {
+            let (want_s, want_w) = if xi <= -3.0 {
+                (0.0, -0.0)
+            } else if xi >= 3.0 {
+                (1.0, xi)
+            } else {
+                continue;
+            };
+            assert!(
+                s == want_s,
+                "hard_sigmoid on {name}: x = {}: got {}, expected {want_s}",
+                bits(xi),
+                bits(s)
+            );
+            if w.to_bits() != want_w.to_bits() {
+                expect_bits(
+                    &format!("hard_swish on {name}: x = {}", bits(xi)),
+                    w,
+                    want_w,
+                );
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,12 +600,7 @@ fn sigmoid_mixes_deep_lanes_with_nan_and_ordinary_lanes() {
 
 #[test]
 fn relu_family_keeps_negative_zero_and_zeroes_negatives_with_plus_zero() {
-    for &f in FUNCS.iter().filter(|f| {
-        matches!(
-            f,
-            Func::Relu | Func::Leaky(_) | Func::Prelu(_) | Func::PreluCf(..)
-        )
-    }) {
+    for f in kernels().into_iter().filter(|f| f.is_relu_family()) {
         // -0.0 is not < 0: it passes through with its sign, whatever the slope.
         at_every_position(f, -0.0, &|what, _, got| expect_bits(what, got, -0.0));
         at_every_position(f, 0.0, &|what, _, got| expect_bits(what, got, 0.0));
@@ -567,11 +619,11 @@ fn relu_family_keeps_negative_zero_and_zeroes_negatives_with_plus_zero() {
         ] {
             at_every_position(f, x, &|what, i, got| {
                 let want = f.reference_at(x, i);
-                if let Func::Relu = f {
+                if let Kernel::Act(Activation::Relu) = f {
                     // ReLU of a negative is +0 (bits 0), not -0.
                     expect_bits(what, got, 0.0);
                 }
-                let slope = f.slope_at(i);
+                let slope = f.slope_at(i).unwrap();
                 if want.is_nan() {
                     // 0 * -inf
                     assert!(got.is_nan(), "{what}: slope {slope}: got {}", bits(got));
@@ -587,23 +639,14 @@ fn relu_family_keeps_negative_zero_and_zeroes_negatives_with_plus_zero() {
     }
 }
 
-/// splitmix64
-fn rng(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 #[test]
 fn leaky_relu_and_prelu_products_are_exact() {
     // Random bit patterns of negative x (all magnitudes, subnormal products, overflow to -inf)
     // times slopes of every size: the result must be the correctly rounded f32 product, i.e.
     // the exact f64 product rounded once.
-    let mut s = 42_u64;
+    let mut rng = common::Rng(42);
     let x: Vec<f32> = (0..48_000)
-        .map(|_| f32::from_bits((rng(&mut s) as u32) | 0x8000_0000))
+        .map(|_| f32::from_bits((rng.next_u64() as u32) | 0x8000_0000))
         .map(|v| if v.is_nan() { -1.5 } else { v })
         .collect();
     let alphas = [
@@ -622,9 +665,13 @@ fn leaky_relu_and_prelu_products_are_exact() {
         0.333_333_34,
     ];
     let slopes: &'static [f32] = Box::leak(alphas.to_vec().into_boxed_slice());
-    for (b, k) in backends() {
+    for (b, k) in common::backends() {
         for a in alphas {
-            let y = eval(Func::Leaky(a), Some(&k), &x);
+            let y = eval(
+                Kernel::Act(Activation::LeakyRelu { alpha: a }),
+                Some(&k),
+                &x,
+            );
             for (&xi, &got) in x.iter().zip(&y) {
                 let want = (f64::from(a) * f64::from(xi)) as f32;
                 let ok = if want.is_nan() {
@@ -644,10 +691,10 @@ fn leaky_relu_and_prelu_products_are_exact() {
         }
         // PReLU with those slopes as channels (channels-last and channels-first).
         let n = x.len() / (slopes.len() * 3) * (slopes.len() * 3);
-        for f in [Func::Prelu(slopes), Func::PreluCf(slopes, 3)] {
+        for f in [Kernel::Prelu(slopes), Kernel::PreluChannelsFirst(slopes, 3)] {
             let y = eval(f, Some(&k), &x[..n]);
             for (i, (&xi, &got)) in x.iter().zip(&y).enumerate() {
-                let a = f.slope_at(i);
+                let a = f.slope_at(i).unwrap();
                 let want = (f64::from(a) * f64::from(xi)) as f32;
                 let ok = if want.is_nan() {
                     got.is_nan()
@@ -656,7 +703,7 @@ fn leaky_relu_and_prelu_products_are_exact() {
                 };
                 assert!(
                     ok,
-                    "{f:?} on {b}: index {i}, slope = {}, x = {}: got {}, exact product {}",
+                    "{f} on {b}: index {i}, slope = {}, x = {}: got {}, exact product {}",
                     bits(a),
                     bits(xi),
                     bits(got),
