@@ -19,6 +19,16 @@ pub(crate) trait Side: Copy + Send + Sync {
     fn misalignment(&self, align: usize) -> Option<usize>;
     /// The full vectors, in order, and the remaining elements.
     fn vectors<S: Simd>(self) -> (impl Iterator<Item = Self::Vector<S>>, Self);
+    /// The full vectors two by two, the last full vector if their number is odd, and the
+    /// remaining elements.
+    #[allow(clippy::type_complexity)]
+    fn vector_pairs<S: Simd>(
+        self,
+    ) -> (
+        impl Iterator<Item = (Self::Vector<S>, Self::Vector<S>)>,
+        Option<Self::Vector<S>>,
+        Self,
+    );
     /// The remaining elements (fewer than a vector) loaded with zeros in the absent lanes.
     fn partial<S: Simd>(self, simd: S) -> Self::Vector<S>;
     /// The number of elements, if there is a stream.
@@ -38,6 +48,10 @@ impl Side for () {
     #[inline(always)]
     fn vectors<S: Simd>(self) -> (impl Iterator<Item = ()>, ()) {
         (core::iter::repeat(()), ())
+    }
+    #[inline(always)]
+    fn vector_pairs<S: Simd>(self) -> (impl Iterator<Item = ((), ())>, Option<()>, ()) {
+        (core::iter::repeat(((), ())), Some(()), ())
     }
     #[inline(always)]
     fn partial<S: Simd>(self, _: S) {}
@@ -61,6 +75,19 @@ impl Side for &[f32] {
     fn vectors<S: Simd>(self) -> (impl Iterator<Item = S::f32s>, Self) {
         let (v, t) = S::as_simd_f32s(self);
         (v.iter().copied(), t)
+    }
+    #[inline(always)]
+    fn vector_pairs<S: Simd>(
+        self,
+    ) -> (
+        impl Iterator<Item = (S::f32s, S::f32s)>,
+        Option<S::f32s>,
+        Self,
+    ) {
+        let (v, t) = S::as_simd_f32s(self);
+        let pairs = v.chunks_exact(2);
+        let odd = pairs.remainder().first().copied();
+        (pairs.map(|p| (p[0], p[1])), odd, t)
     }
     #[inline(always)]
     fn partial<S: Simd>(self, simd: S) -> S::f32s {
@@ -283,33 +310,62 @@ impl<E: Side> Io for OutOfPlace<'_, E> {
         debug_assert!(self.side.len().is_none_or(|n| n == self.x.len()));
         let (xv, xt) = S::as_simd_f32s(self.x);
         let (yv, yt) = S::as_mut_simd_f32s(self.y);
-        let (sv, st) = self.side.vectors::<S>();
-        let full = xv.len();
-        let mut inputs = xv.iter().copied().zip(sv);
-        if core::mem::size_of::<S::f32s>() < 64 {
-            // Narrower vectors: the plain loop. (The pipelined one below is not vectorized by
-            // the compiler on the one-lane backend, and did not pay on AVX2: README,
-            // "Measurements behind the code's shape".)
-            for (y, (x, s)) in yv.iter_mut().zip(inputs) {
+        let st = if S::F32_LANES > 1 && core::mem::size_of::<S::f32s>() < 64 {
+            // AVX2 (and NEON): two vectors per iteration, which halves the loop's counter
+            // updates and branches (`scripts/instructions.sh` counts them).
+            let (sp, s_odd, st) = self.side.vector_pairs::<S>();
+            let (x2, x_odd) = xv.split_at(xv.len() / 2 * 2);
+            let (y2, y_odd) = yv.split_at_mut(x2.len());
+            for ((y, x), (s0, s1)) in y2.chunks_exact_mut(2).zip(x2.chunks_exact(2)).zip(sp) {
+                y[0] = g.call(simd, x[0], s0);
+                y[1] = g.call(simd, x[1], s1);
+            }
+            if let (Some(y), Some(&x), Some(s)) = (y_odd.first_mut(), x_odd.first(), s_odd) {
                 *y = g.call(simd, x, s);
             }
-        } else if let Some(first) = inputs.next() {
-            // Each input vector is loaded before the previous result is stored: when `y`
-            // starts just after `x` modulo 4 KiB (as with two buffers allocated one after the
-            // other, 16 bytes of allocator header apart), a load issued after a store to the
-            // same low address bits waits for it ("4K aliasing"). (The order is the
-            // compiler's to keep: `x` and `y` do not alias, so it could sink the load.)
-            let mut cur = first;
-            for (y, next) in yv[..full - 1].iter_mut().zip(inputs) {
-                *y = g.call(simd, cur.0, cur.1);
-                cur = next;
-            }
-            yv[full - 1] = g.call(simd, cur.0, cur.1);
-        }
+            st
+        } else {
+            let (sv, st) = self.side.vectors::<S>();
+            walk_single(simd, &mut g, xv, yv, sv);
+            st
+        };
         if !xt.is_empty() {
             let x = simd.partial_load_f32s(xt);
             simd.partial_store_f32s(yt, g.call(simd, x, st.partial(simd)));
         }
+    }
+}
+
+/// The full vectors of an out-of-place walk one at a time: the plain loop on the one-lane
+/// backend, loads running one vector ahead of the stores on 512-bit vectors.
+#[inline(always)]
+fn walk_single<S: Simd, E: Side, G: VectorFn<S, E>>(
+    simd: S,
+    g: &mut G,
+    xv: &[S::f32s],
+    yv: &mut [S::f32s],
+    sv: impl Iterator<Item = E::Vector<S>>,
+) {
+    let full = xv.len();
+    let mut inputs = xv.iter().copied().zip(sv);
+    if S::F32_LANES == 1 {
+        // The one-lane backend: the plain loop, which the compiler vectorizes (it does
+        // not vectorize the pipelined one below).
+        for (y, (x, s)) in yv.iter_mut().zip(inputs) {
+            *y = g.call(simd, x, s);
+        }
+    } else if let Some(first) = inputs.next() {
+        // Each input vector is loaded before the previous result is stored: when `y`
+        // starts just after `x` modulo 4 KiB (as with two buffers allocated one after the
+        // other, 16 bytes of allocator header apart), a load issued after a store to the
+        // same low address bits waits for it ("4K aliasing"). (The order is the
+        // compiler's to keep: `x` and `y` do not alias, so it could sink the load.)
+        let mut cur = first;
+        for (y, next) in yv[..full - 1].iter_mut().zip(inputs) {
+            *y = g.call(simd, cur.0, cur.1);
+            cur = next;
+        }
+        yv[full - 1] = g.call(simd, cur.0, cur.1);
     }
 }
 

@@ -42,7 +42,7 @@ pub(crate) fn with_sign_of<S: Simd>(simd: S, t: S::f32s, x: S::f32s) -> S::f32s 
 }
 
 /// The sign bit of an f32.
-const SIGN_BIT: u32 = 0x8000_0000;
+pub(crate) const SIGN_BIT: u32 = 0x8000_0000;
 
 /// `r` with every NaN lane of `x` replaced by that NaN, quieted (bit operations only, so the
 /// result's bits are fixed: arithmetic on a NaN leaves its sign and payload to the compiler).

@@ -8,14 +8,14 @@
 //! A vector with a lane `|x| > -SUBNORMAL_BELOW` (where `e` is subnormal, or 0) or a NaN
 //! takes a second path, chosen per vector: there `1 + e` rounds to 1, so for negative `x` the
 //! result is `e` itself, and the division runs on a benign numerator instead. A division with
-//! a subnormal quotient takes a slow path on this CPU (4-5x the time of the whole kernel on
-//! such inputs), and the branch replaces the comparison and blend that flushing `e` below the
+//! a subnormal quotient takes a slow path on some CPUs (README: "Measurements behind the
+//! code's shape"), and the branch replaces the comparison and blend that flushing `e` below the
 //! underflow threshold needs anyway, so typical inputs pay nothing for it. NaN comes out as
 //! the input NaN, quieted, on every backend.
 
 use pulp::Simd;
 
-use super::exp::{exp_unguarded, flush_underflow};
+use super::exp::{exp_normal_scale, exp_unguarded, flush_underflow};
 use super::{neg_abs, quiet_nan_passthrough};
 
 /// `ln(2^-126)`, rounded up: below it `exp` is subnormal (or 0). Any threshold below about
@@ -29,21 +29,26 @@ const SUBNORMAL_BELOW: f32 = -87.336_54;
 pub(crate) fn sigmoid<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     let z = neg_abs(simd, x);
     let one = simd.splat_f32s(1.0);
-    let positive = simd.greater_than_f32s(x, simd.splat_f32s(0.0));
     // Also true for NaN (the negation of an ordered comparison): NaN lanes take the second
     // path, which returns the input NaN (quieted) with bit operations. Arithmetic leaves a
     // NaN's sign and payload to the compiler (it may fold the sign-setting `or` into an
     // FMA's negation in one copy of the loop and not in another), and a NaN's bits must not
     // depend on its neighbours or on where a slice is split.
     let deep = simd.not_m32s(simd.greater_than_or_equal_f32s(z, simd.splat_f32s(SUBNORMAL_BELOW)));
-    // The one-lane backend always takes the second path, branch-free (a branch per element
-    // keeps the compiler from vectorizing its loop: measured 35% slower).
+    // The one-lane backend always takes the second path, branch-free: a branch per element
+    // keeps the compiler from vectorizing its loop.
     if S::F32_LANES > 1 && simd.first_true_m32s(deep) == S::F32_LANES {
-        // Every lane z >= SUBNORMAL_BELOW: exp needs no flush.
-        let e = exp_unguarded(simd, z);
-        let numerator = simd.select_f32s(positive, one, e);
+        // Every lane z >= SUBNORMAL_BELOW: exp needs no flush, and `2^n` (n >= -126) is
+        // normal, so one multiplication scales (bit-identical to the two-step scaling).
+        let e = exp_normal_scale(simd, z);
+        // The numerator is `e` where the sign bit of `x` is set and 1 elsewhere: an integer
+        // sign test, which a blend on the sign bit performs without a comparison. (At `x = +0`
+        // it gives 1 where `x > 0` gave `e`; both are 1 there.)
+        let negative = simd.less_than_i32s(simd.transmute_i32s_f32s(x), simd.splat_i32s(0));
+        let numerator = simd.select_f32s(negative, e, one);
         simd.div_f32s(numerator, simd.add_f32s(one, e))
     } else {
+        let positive = simd.greater_than_f32s(x, simd.splat_f32s(0.0));
         let e = flush_underflow(simd, z, exp_unguarded(simd, z));
         // Deep negative lanes: the result is `e`; divide 1 instead. (Deep positive lanes give
         // `1 / 1` on the way as on the first path.)
