@@ -345,3 +345,42 @@ fn errors_leave_output_untouched() {
     simd_activations::softmax(&x, &mut [0.0; 12], 4).unwrap();
     simd_activations::log_softmax_inplace(&mut [0.0; 4], 2).unwrap();
 }
+
+/// Rows are independent: in a matrix mixing special rows (NaN, `+inf`, all `-inf`, masked
+/// entries, huge values) with ordinary ones, every row comes out bit for bit as it does alone,
+/// whatever the rows around it (many short rows are processed side by side, in blocks).
+#[test]
+fn rows_are_independent_of_their_neighbours() {
+    let mut rng = Rng(0x5107_0000_0001);
+    let specials = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::MAX, -1e30];
+    for k in sequential_kernels() {
+        for cols in [1usize, 2, 3, 7, 8, 16, 17, 33, 40, 48, 49, 100] {
+            let rows = 300;
+            let mut x = rng.vec(rows * cols, -30.0, 30.0);
+            for row in x.chunks_mut(cols) {
+                match rng.below(8) {
+                    0 => row.fill(f32::NEG_INFINITY),
+                    1 | 2 => {
+                        let i = rng.below(cols);
+                        row[i] = specials[rng.below(specials.len())];
+                    }
+                    _ => {}
+                }
+            }
+            for (name, op, op_inplace, _) in FUNCTIONS {
+                let mut together = vec![0.0; x.len()];
+                op(&k, &x, &mut together, cols).unwrap();
+                let mut alone = vec![0.0; cols];
+                for (r, row) in x.chunks(cols).enumerate() {
+                    op(&k, row, &mut alone, cols).unwrap();
+                    let what = format!("{name} {} cols={cols} row {r}", k.backend());
+                    assert_same_bits(&what, row, &alone, &together[r * cols..(r + 1) * cols]);
+                }
+                let mut z = x.clone();
+                op_inplace(&k, &mut z, cols).unwrap();
+                let what = format!("{name} {} cols={cols} in place", k.backend());
+                assert_same_bits(&what, &x, &together, &z);
+            }
+        }
+    }
+}

@@ -15,6 +15,7 @@ use crate::simd::softmax::{
     Acc, CHUNK, ExpPass, LogSub, Partial, ReadOnly, SOFTMAX_SIGMA, Scale, reduce_folded, row_max,
     tree_split,
 };
+use crate::simd::softmax_short::{Blocks, SHORT_MAX_COLS, short_rows};
 
 /// Elements (`rows * cols`) from which the automatic policy uses threads: softmax costs about
 /// as much per element as exp, but a call pays the thread wake-up once for all its rows.
@@ -33,7 +34,7 @@ pub(crate) enum Kind {
 }
 
 /// Input and output of a matrix or a row: what the passes need beyond [`Io`].
-pub(crate) trait RowIo: Io<Side = ()> {
+pub(crate) trait RowIo: Io<Side = ()> + Blocks {
     /// The input.
     fn input(&self) -> &[f32];
     /// The output (the input itself when in place).
@@ -195,6 +196,10 @@ impl<I: RowIo> WithSimd for Rows<I> {
     fn with_simd<S: Simd>(self, simd: S) {
         let cols = self.cols;
         let mut rest = self.io;
+        if cols <= SHORT_MAX_COLS {
+            short_rows(simd, &mut rest, cols, self.kind == Kind::LogSoftmax);
+            return;
+        }
         if cols <= BATCH_MAX_COLS {
             while Io::len(&rest) >= BATCH * cols {
                 let (r0, tail) = Io::split_at(rest, cols);

@@ -22,6 +22,7 @@ pub(crate) mod prelu;
 pub(crate) mod relu;
 pub(crate) mod sigmoid;
 pub(crate) mod softmax;
+pub(crate) mod softmax_short;
 pub(crate) mod tanh;
 
 use pulp::Simd;

@@ -502,8 +502,7 @@ impl Unary for Scale {
     const COST: Cost = Cost::Memory;
     #[inline(always)]
     fn apply<S: Simd>(self, simd: S, e: S::f32s) -> S::f32s {
-        let lo = simd.mul_f32s(e, simd.splat_f32s(self.lo));
-        simd.mul_add_e_f32s(e, simd.splat_f32s(self.hi), lo)
+        scale(simd, e, simd.splat_f32s(self.hi), simd.splat_f32s(self.lo))
     }
 }
 
@@ -518,7 +517,24 @@ impl Unary for LogSub {
     const COST: Cost = Cost::Memory;
     #[inline(always)]
     fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
-        let d = simd.sub_f32s(x, simd.splat_f32s(self.max));
-        simd.sub_f32s(d, simd.splat_f32s(self.log_sum))
+        log_sub(
+            simd,
+            x,
+            simd.splat_f32s(self.max),
+            simd.splat_f32s(self.log_sum),
+        )
     }
+}
+
+/// Softmax's last step: `e hi + e lo`, within about half an ULP of `e / sum` when
+/// `hi + lo = 1 / sum`.
+#[inline(always)]
+pub(crate) fn scale<S: Simd>(simd: S, e: S::f32s, hi: S::f32s, lo: S::f32s) -> S::f32s {
+    simd.mul_add_e_f32s(e, hi, simd.mul_f32s(e, lo))
+}
+
+/// Log-softmax's last step: `(x - max) - log(sum)`.
+#[inline(always)]
+pub(crate) fn log_sub<S: Simd>(simd: S, x: S::f32s, max: S::f32s, log_sum: S::f32s) -> S::f32s {
+    simd.sub_f32s(simd.sub_f32s(x, max), log_sum)
 }
