@@ -15,7 +15,7 @@ use crate::simd::softmax::{
     Acc, CHUNK, ExpPass, LogSub, Partial, ReadOnly, SOFTMAX_SIGMA, Scale, reduce_folded, row_max,
     tree_split,
 };
-use crate::simd::softmax_short::{Blocks, SHORT_MAX_COLS, short_rows};
+use crate::simd::softmax_short::{Blocks, short_rows, takes_short_path};
 
 /// Elements (`rows * cols`) from which the automatic policy uses threads: softmax costs about
 /// as much per element as exp, but a call pays the thread wake-up once for all its rows.
@@ -196,7 +196,7 @@ impl<I: RowIo> WithSimd for Rows<I> {
     fn with_simd<S: Simd>(self, simd: S) {
         let cols = self.cols;
         let mut rest = self.io;
-        if cols <= SHORT_MAX_COLS {
+        if takes_short_path(cols) {
             short_rows(simd, &mut rest, cols, self.kind == Kind::LogSoftmax);
             return;
         }

@@ -1,4 +1,4 @@
-//! Softmax and log-softmax over many short rows at once (`cols <= SHORT_MAX_COLS`).
+//! Softmax and log-softmax over many short rows at once ([`takes_short_path`]).
 //!
 //! The row passes of [`super::softmax`] pay a fixed cost per row (reductions across lanes, a
 //! masked tail per pass) that dominates rows of a few elements. Here a block of whole rows is
@@ -21,8 +21,16 @@ use pulp::Simd;
 use super::io::{InPlace, OutOfPlace};
 use super::softmax::{Scale, exp_shifted, log_sub, scale};
 
-/// Rows up to this many columns take this path.
-pub(crate) const SHORT_MAX_COLS: usize = 48;
+/// Rows up to this many columns may take this path.
+const SHORT_MAX_COLS: usize = 48;
+
+/// Whether rows of `cols` columns take this path: short rows, except those of 32 and 48
+/// columns, which the long-row passes handle in whole groups of their 16 logical lanes with no
+/// tail, faster than this path (README: "Short rows").
+#[inline(always)]
+pub(crate) fn takes_short_path(cols: usize) -> bool {
+    cols <= SHORT_MAX_COLS && (cols <= 16 || cols % 16 != 0)
+}
 
 /// Elements per block: whole rows, staged in stack buffers (5 of them, 1 KiB each).
 const BLOCK: usize = 256;
