@@ -6,7 +6,7 @@
 
 use pulp::Simd;
 
-use super::SIGN_BIT;
+use super::{SIGN_BIT, quiet_nan_passthrough};
 
 /// `log2(e)`, for `n = round(x * log2(e))`.
 const LOG2E: f32 = core::f32::consts::LOG2_E;
@@ -221,32 +221,94 @@ pub(crate) fn flush_underflow<S: Simd>(simd: S, x: S::f32s, e: S::f32s) -> S::f3
     simd.select_f32s(under, simd.splat_f32s(0.0), e)
 }
 
+/// Below this `|x|` (`2^-25`), `exp(x)` rounds to 1: the general path computes `exp(0)`
+/// there, which keeps subnormal inputs out of the arithmetic.
+const TINY_INPUT: f32 = 1.0 / 33_554_432.0;
+
+/// Whether every lane has `TINY_INPUT <= |x| <= NORMAL_SCALE_MAX` (no NaN): then `exp` needs
+/// no guard, its `2^n` is normal, and no operation sees or makes a subnormal number (which
+/// costs a microcode assist per operation on Intel cores). One integer comparison: `|x|`'s
+/// bits minus `TINY_INPUT`'s, with the sign bit flipped (folded into the addition), order as
+/// signed integers exactly as the unsigned differences do, and those below `TINY_INPUT` wrap
+/// to the top.
+#[inline(always)]
+pub(crate) fn all_in_normal_range<S: Simd>(simd: S, x: S::f32s) -> bool {
+    const LOW: u32 = TINY_INPUT.to_bits();
+    const SPAN: u32 = NORMAL_SCALE_MAX.to_bits() - LOW;
+    let abs = simd.and_u32s(simd.transmute_u32s_f32s(x), simd.splat_u32s(!SIGN_BIT));
+    let shifted = simd.add_u32s(abs, simd.splat_u32s(SIGN_BIT.wrapping_sub(LOW)));
+    let outside = simd.greater_than_i32s(
+        simd.transmute_i32s_u32s(shifted),
+        simd.splat_i32s((SPAN ^ SIGN_BIT) as i32),
+    );
+    simd.first_true_m32s(outside) == S::F32_LANES
+}
+
 /// `exp(x)` for every lane: `+inf` above the overflow threshold (and for `+inf`), `+0` below
-/// the underflow threshold (and for `-inf`), NaN for NaN.
+/// the underflow threshold (and for `-inf`), the input NaN quieted for NaN.
 ///
-/// On AVX2 a vector whose lanes all satisfy `|x| <= NORMAL_SCALE_MAX` (no NaN) takes
-/// [`exp_normal_scale`]: no guards, one multiplication by `2^n`. It computes the same `n`, `r`
-/// and polynomial as the general path and rounds the same exact product `p * 2^n` once, so the
-/// results are bit-identical to the general path's (and to AVX-512's `vscalefps`). Other
-/// vectors, AVX-512 (whose general path is already one `vscalefps`) and the one-lane backend
-/// (where a branch per element costs more than it saves) take the general path.
+/// A vector whose lanes all pass [`all_in_normal_range`] takes [`exp_normal_scale`]: no
+/// guards, one multiplication by `2^n` (AVX-512: one `vscalefps`). Other vectors, and the
+/// one-lane backend (where a branch per element costs more than it saves), take
+/// [`exp_general`]. Both round the same exact product `p * 2^n` once, so the results do not
+/// depend on the path (nor on the backend, AVX2 or AVX-512).
 #[inline(always)]
 pub(crate) fn exp<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
-    if S::F32_LANES > 1 && !is_v4::<S>() {
-        let abs = simd.transmute_f32s_u32s(
-            simd.and_u32s(simd.transmute_u32s_f32s(x), simd.splat_u32s(!SIGN_BIT)),
-        );
-        // Also true for NaN (the negation of an ordered comparison).
-        let outside =
-            simd.not_m32s(simd.less_than_or_equal_f32s(abs, simd.splat_f32s(NORMAL_SCALE_MAX)));
-        if simd.first_true_m32s(outside) == S::F32_LANES {
-            return exp_normal_scale(simd, x);
-        }
+    if S::F32_LANES > 1 && all_in_normal_range(simd, x) {
+        return exp_normal_scale(simd, x);
     }
-    let e = exp_unguarded(simd, x);
+    exp_general(simd, x)
+}
+
+/// `exp(x)` for every lane, every input, without ever computing with a subnormal number:
+/// tiny inputs (`|x| < TINY_INPUT`, subnormal ones included) are computed as 0 (their `exp`
+/// rounds to 1); normal results are `p * 2^n` built exactly by adding `n` to the exponent bits
+/// of `p`; subnormal results are built as integers, `k = round(p * 2^(n + 149))` being the bit
+/// pattern of `p * 2^n` rounded to the subnormal grid: `p * 2^(n + 149)` is exact (a
+/// power-of-two scaling into the normal range) and adding `2^23` rounds it to an integer,
+/// ties to even, exactly as the hardware rounds a subnormal result. On Intel cores every
+/// operation that reads or makes a subnormal costs a microcode assist (exp on subnormal
+/// inputs, or with subnormal results, ran 25-100x slower per call before this path); the
+/// results are bit-identical to scaling in floating point.
+#[inline(always)]
+pub(crate) fn exp_general<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    const TWO_23: f32 = 8_388_608.0;
+    let abs = simd.transmute_f32s_u32s(
+        simd.and_u32s(simd.transmute_u32s_f32s(x), simd.splat_u32s(!SIGN_BIT)),
+    );
+    let tiny = simd.less_than_f32s(abs, simd.splat_f32s(TINY_INPUT));
+    let x0 = simd.select_f32s(tiny, simd.splat_f32s(0.0), x);
+    let (t, n) = round_scaled(simd, x0, LOG2E, MAGIC_BIAS);
+    let p = exp_reduced(simd, minus_n_ln2_over(simd, x0, n, 1.0));
+    // n as a two's-complement integer: the low bits of t.
+    let ni = simd.sub_u32s(
+        simd.transmute_u32s_f32s(t),
+        simd.splat_u32s(MAGIC_BIAS.to_bits()),
+    );
+    let exponent = simd.wrapping_dyn_shl_u32s(ni, simd.splat_u32s(23));
+    let normal = simd.add_u32s(simd.transmute_u32s_f32s(p), exponent);
+    // 2^(n + 149) for n clamped to [-150, -126] (normal: biased exponents 126 to 150).
+    let ni = simd.transmute_i32s_u32s(ni);
+    let ns = simd.max_i32s(
+        simd.min_i32s(ni, simd.splat_i32s(-126)),
+        simd.splat_i32s(-150),
+    );
+    let biased = simd.add_u32s(simd.transmute_u32s_i32s(ns), simd.splat_u32s(149 + 127));
+    let scale = simd.wrapping_dyn_shl_u32s(biased, simd.splat_u32s(23));
+    let prod = simd.mul_f32s(p, simd.transmute_f32s_u32s(scale));
+    let k = simd.sub_u32s(
+        simd.transmute_u32s_f32s(simd.add_f32s(prod, simd.splat_f32s(TWO_23))),
+        simd.splat_u32s(TWO_23.to_bits()),
+    );
+    // Subnormal: n <= -127, or n = -126 with p < 1 (prod < 2^23 in both cases).
+    let subnormal = simd.and_m32s(
+        simd.less_than_i32s(ni, simd.splat_i32s(-125)),
+        simd.less_than_f32s(prod, simd.splat_f32s(TWO_23)),
+    );
+    let e = simd.transmute_f32s_u32s(simd.select_u32s(subnormal, k, normal));
     let over = simd.greater_than_f32s(x, simd.splat_f32s(EXP_MAX_FINITE_INPUT));
     let e = simd.select_f32s(over, simd.splat_f32s(f32::INFINITY), e);
-    flush_underflow(simd, x, e)
+    quiet_nan_passthrough(simd, x, flush_underflow(simd, x, e))
 }
 
 /// `exp(x + lo)` for `EXP_MIN_NONZERO_INPUT <= x <= 0` (and NaN), where `lo` is a small

@@ -5,17 +5,19 @@
 //! approximations clamped near +-18 (MLAS, tract), this keeps full relative accuracy in the
 //! negative tail, down to subnormal results. Error: at most 2 ULP.
 //!
-//! A vector with a lane `|x| > -SUBNORMAL_BELOW` (where `e` is subnormal, or 0) or a NaN
-//! takes a second path, chosen per vector: there `1 + e` rounds to 1, so for negative `x` the
-//! result is `e` itself, and the division runs on a benign numerator instead. A division with
-//! a subnormal quotient takes a slow path on some CPUs (README: "Measurements behind the
-//! code's shape"), and the branch replaces the comparison and blend that flushing `e` below the
-//! underflow threshold needs anyway, so typical inputs pay nothing for it. NaN comes out as
-//! the input NaN, quieted, on every backend.
+//! A vector with a lane `|x| > -SUBNORMAL_BELOW` (where `e` is subnormal, or 0), a tiny lane
+//! (`|x| < 2^-25`, subnormals included) or a NaN takes a second path, chosen per vector: there
+//! `e` comes from `exp_general`, which never computes with a subnormal number; where `1 + e`
+//! rounds to 1 the result for negative `x` is `e` itself, and the division runs on a benign
+//! numerator instead. Subnormal operands or results cost a microcode assist per operation on
+//! Intel cores and a division with a subnormal quotient a slow path on Zen 5 (README:
+//! "Measurements behind the code's shape"); the branch replaces the guards that every vector
+//! would otherwise need, so typical inputs pay nothing for it. NaN comes out as the input NaN,
+//! quieted, on every backend.
 
 use pulp::Simd;
 
-use super::exp::{exp_normal_scale, exp_unguarded, flush_underflow};
+use super::exp::{all_in_normal_range, exp_general, exp_normal_scale};
 use super::{neg_abs, quiet_nan_passthrough};
 
 /// `ln(2^-126)`, rounded up: below it `exp` is subnormal (or 0). Any threshold below about
@@ -29,17 +31,16 @@ const SUBNORMAL_BELOW: f32 = -87.336_54;
 pub(crate) fn sigmoid<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     let z = neg_abs(simd, x);
     let one = simd.splat_f32s(1.0);
-    // Also true for NaN (the negation of an ordered comparison): NaN lanes take the second
-    // path, which returns the input NaN (quieted) with bit operations. Arithmetic leaves a
-    // NaN's sign and payload to the compiler (it may fold the sign-setting `or` into an
-    // FMA's negation in one copy of the loop and not in another), and a NaN's bits must not
-    // depend on its neighbours or on where a slice is split.
-    let deep = simd.not_m32s(simd.greater_than_or_equal_f32s(z, simd.splat_f32s(SUBNORMAL_BELOW)));
-    // The one-lane backend always takes the second path, branch-free: a branch per element
-    // keeps the compiler from vectorizing its loop.
-    if S::F32_LANES > 1 && simd.first_true_m32s(deep) == S::F32_LANES {
-        // Every lane z >= SUBNORMAL_BELOW: exp needs no flush, and `2^n` (n >= -126) is
-        // normal, so one multiplication scales (bit-identical to the two-step scaling).
+    // A vector with a NaN, a tiny `|x|` or a `|x|` whose `exp` is subnormal takes the
+    // second path. NaN lanes: it returns the input NaN (quieted) with bit operations.
+    // Arithmetic leaves a NaN's sign and payload to the compiler (it may fold the sign-setting
+    // `or` into an FMA's negation in one copy of the loop and not in another), and a NaN's
+    // bits must not depend on its neighbours or on where a slice is split. The one-lane
+    // backend always takes the second path, branch-free: a branch per element keeps the
+    // compiler from vectorizing its loop.
+    if S::F32_LANES > 1 && all_in_normal_range(simd, x) {
+        // exp needs no guard, and `2^n` (n >= -126) is normal, so one multiplication scales
+        // (bit-identical to the general path).
         let e = exp_normal_scale(simd, z);
         // The numerator is `e` where the sign bit of `x` is set and 1 elsewhere: an integer
         // sign test, which a blend on the sign bit performs without a comparison. (At `x = +0`
@@ -49,7 +50,8 @@ pub(crate) fn sigmoid<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
         simd.div_f32s(numerator, simd.add_f32s(one, e))
     } else {
         let positive = simd.greater_than_f32s(x, simd.splat_f32s(0.0));
-        let e = flush_underflow(simd, z, exp_unguarded(simd, z));
+        // No subnormal computation even where `e` is subnormal (see `exp_general`).
+        let e = exp_general(simd, z);
         // Deep negative lanes: the result is `e`; divide 1 instead. (Deep positive lanes give
         // `1 / 1` on the way as on the first path.)
         let deep_negative = simd.less_than_f32s(x, simd.splat_f32s(SUBNORMAL_BELOW));
