@@ -248,16 +248,32 @@ pub(crate) fn all_in_normal_range<S: Simd>(simd: S, x: S::f32s) -> bool {
 /// the underflow threshold (and for `-inf`), the input NaN quieted for NaN.
 ///
 /// A vector whose lanes all pass [`all_in_normal_range`] takes [`exp_normal_scale`]: no
-/// guards, one multiplication by `2^n` (AVX-512: one `vscalefps`). Other vectors, and the
-/// one-lane backend (where a branch per element costs more than it saves), take
-/// [`exp_general`]. Both round the same exact product `p * 2^n` once, so the results do not
-/// depend on the path (nor on the backend, AVX2 or AVX-512).
+/// guards, one multiplication by `2^n` (AVX-512: one `vscalefps`); other vectors take
+/// [`exp_general`]. The one-lane backend, where a branch per element costs more than it saves,
+/// takes [`exp_scaled_in_float`]. All round the same exact product `p * 2^n` once, so the
+/// results do not depend on the path (nor on the backend, AVX2 or AVX-512).
 #[inline(always)]
 pub(crate) fn exp<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
-    if S::F32_LANES > 1 && all_in_normal_range(simd, x) {
+    if S::F32_LANES == 1 {
+        return exp_scaled_in_float(simd, x);
+    }
+    if all_in_normal_range(simd, x) {
         return exp_normal_scale(simd, x);
     }
     exp_general(simd, x)
+}
+
+/// `exp(x)` for every lane with the scaling in floating point (two exact multiplications,
+/// or `vscalefps`) and the guards as selections: the one-lane backend's path, where the
+/// integer operations of [`exp_general`] cost twice the time (the compiler vectorizes that
+/// backend's loops with SSE2, which lacks 32-bit integer minimum and maximum). The same
+/// results as [`exp_general`], bit for bit; only subnormal inputs and results run slower.
+#[inline(always)]
+pub(crate) fn exp_scaled_in_float<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    let e = exp_unguarded(simd, x);
+    let over = simd.greater_than_f32s(x, simd.splat_f32s(EXP_MAX_FINITE_INPUT));
+    let e = simd.select_f32s(over, simd.splat_f32s(f32::INFINITY), e);
+    flush_underflow(simd, x, e)
 }
 
 /// `exp(x)` for every lane, every input, without ever computing with a subnormal number:

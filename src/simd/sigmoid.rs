@@ -17,7 +17,7 @@
 
 use pulp::Simd;
 
-use super::exp::{all_in_normal_range, exp_general, exp_normal_scale};
+use super::exp::{all_in_normal_range, exp_general, exp_normal_scale, exp_scaled_in_float};
 use super::{neg_abs, quiet_nan_passthrough};
 
 /// `ln(2^-126)`, rounded up: below it `exp` is subnormal (or 0). Any threshold below about
@@ -50,8 +50,13 @@ pub(crate) fn sigmoid<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
         simd.div_f32s(numerator, simd.add_f32s(one, e))
     } else {
         let positive = simd.greater_than_f32s(x, simd.splat_f32s(0.0));
-        // No subnormal computation even where `e` is subnormal (see `exp_general`).
-        let e = exp_general(simd, z);
+        // No subnormal computation even where `e` is subnormal (see `exp_general`); the
+        // one-lane backend scales in floating point (see `exp_scaled_in_float`).
+        let e = if S::F32_LANES == 1 {
+            exp_scaled_in_float(simd, z)
+        } else {
+            exp_general(simd, z)
+        };
         // Deep negative lanes: the result is `e`; divide 1 instead. (Deep positive lanes give
         // `1 / 1` on the way as on the first path.)
         let deep_negative = simd.less_than_f32s(x, simd.splat_f32s(SUBNORMAL_BELOW));
