@@ -37,7 +37,7 @@ mod support;
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput};
 use simd_activations::{Activation, Kernels};
 
 const SIZES: &[usize] = &[4096, 262_144];
@@ -90,9 +90,4 @@ fn adversarial(c: &mut Criterion) {
     }
 }
 
-criterion_group! {
-    name = benches;
-    config = support::criterion_config();
-    targets = adversarial
-}
-criterion_main!(benches);
+support::bench_main!(adversarial);

@@ -34,7 +34,7 @@ mod support;
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput};
 use simd_activations::{Backend, Kernels};
 use support::Function;
 
@@ -79,9 +79,4 @@ fn elementwise(c: &mut Criterion) {
     }
 }
 
-criterion_group! {
-    name = benches;
-    config = support::criterion_config();
-    targets = elementwise
-}
-criterion_main!(benches);
+support::bench_main!(elementwise);

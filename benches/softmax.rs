@@ -18,7 +18,7 @@ mod support;
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput};
 use simd_activations::{Backend, Error, Kernels, reference};
 
 /// The shapes of the issue: many short rows, square, few long rows, one very long row.
@@ -102,9 +102,4 @@ fn adversarial(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group! {
-    name = benches;
-    config = support::criterion_config();
-    targets = softmax, adversarial
-}
-criterion_main!(benches);
+support::bench_main!(softmax, adversarial);

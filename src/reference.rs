@@ -152,37 +152,40 @@ fn row_sums(row: &[f32]) -> Option<(f64, f64, u64)> {
 /// Reference [`softmax`](crate::softmax): per row, `exp(x - max) / sum` in `f64` (the
 /// elements equal to the maximum contribute exactly 1 each), rounded once to `f32`.
 pub fn softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
-    validate::rows(x, Some(y), cols)?;
-    for (xr, yr) in x.chunks_exact(cols).zip(y.chunks_exact_mut(cols)) {
-        match row_sums(xr) {
-            None => yr.fill(f32::NAN),
-            Some((m, others, ones)) => {
-                let sum = ones as f64 + others;
-                for (y, &x) in yr.iter_mut().zip(xr) {
-                    *y = ((f64::from(x) - m).exp() / sum) as f32;
-                }
-            }
-        }
-    }
-    Ok(())
+    rows(x, y, cols, |x, m, others, ones| {
+        (x - m).exp() / (ones as f64 + others)
+    })
 }
 
 /// Reference [`log_softmax`](crate::log_softmax): per row, `(x - max) - ln(sum)` in `f64`,
 /// with `ln(sum) = ln_1p(others)` when one element holds the maximum (so that it keeps full
 /// relative accuracy when the others are tiny), rounded once to `f32`.
 pub fn log_softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
+    rows(x, y, cols, |x, m, others, ones| {
+        let log_sum = if ones == 1 {
+            others.ln_1p()
+        } else {
+            (ones as f64 + others).ln()
+        };
+        (x - m) - log_sum
+    })
+}
+
+/// `y = f(x, max, others, ones)` per element in `f64`, rounded once, row by row (see
+/// [`row_sums`]); NaN rows where `row_sums` says so.
+fn rows(
+    x: &[f32],
+    y: &mut [f32],
+    cols: usize,
+    f: impl Fn(f64, f64, f64, u64) -> f64,
+) -> Result<(), Error> {
     validate::rows(x, Some(y), cols)?;
     for (xr, yr) in x.chunks_exact(cols).zip(y.chunks_exact_mut(cols)) {
         match row_sums(xr) {
             None => yr.fill(f32::NAN),
             Some((m, others, ones)) => {
-                let log_sum = if ones == 1 {
-                    others.ln_1p()
-                } else {
-                    (ones as f64 + others).ln()
-                };
                 for (y, &x) in yr.iter_mut().zip(xr) {
-                    *y = ((f64::from(x) - m) - log_sum) as f32;
+                    *y = f(f64::from(x), m, others, ones) as f32;
                 }
             }
         }

@@ -208,24 +208,6 @@ fn assert_no_split(pool: &rayon::ThreadPool, what: &str, call: impl FnOnce() + S
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn every_backend_matches_the_reference_at_every_length() {
-    let inputs: Vec<Vec<f32>> = all_lengths()
-        .into_iter()
-        .map(|n| mixed_inputs(n, 1))
-        .collect();
-    for (b, k) in backends() {
-        for act in activations() {
-            for x in &inputs {
-                let n = x.len();
-                let mut y = vec![SENTINEL; n];
-                run(act, Some(&k), x, &mut y);
-                check_reference(act, &format!("{b}, len {n}"), x, &y);
-            }
-        }
-    }
-}
-
-#[test]
 fn misaligned_sub_slices_match_the_reference_and_stay_inside() {
     const LENS: &[usize] = &[1, 5, 8, 15, 16, 17, 33, 67];
     for (b, k) in backends() {
@@ -264,7 +246,7 @@ fn misaligned_sub_slices_match_the_reference_and_stay_inside() {
 }
 
 #[test]
-fn in_place_equals_out_of_place_bit_for_bit() {
+fn every_backend_matches_the_reference_at_every_length_and_in_place_equals_out_of_place() {
     let inputs: Vec<Vec<f32>> = all_lengths()
         .into_iter()
         .map(|n| mixed_inputs(n, 3))
@@ -275,33 +257,17 @@ fn in_place_equals_out_of_place_bit_for_bit() {
                 let n = x.len();
                 let mut y = vec![SENTINEL; n];
                 run(act, Some(&k), x, &mut y);
+                check_reference(act, &format!("{b}, len {n}"), x, &y);
                 let mut z = x.clone();
                 run_inplace(act, Some(&k), &mut z);
                 assert_same_bits(&format!("{b}, {act}, len {n}, in place"), x, &z, &y);
             }
         }
     }
-    // The free functions, including a length where they use threads.
-    let inputs: Vec<Vec<f32>> = all_lengths()
-        .into_iter()
-        .map(|n| mixed_inputs(n, 4))
-        .collect();
-    let large = mixed_inputs(ABOVE_EVERY_THRESHOLD, 4);
-    for act in activations() {
-        let large = &large[..above_automatic_threshold(act)];
-        for x in inputs.iter().map(Vec::as_slice).chain([large]) {
-            let n = x.len();
-            let mut y = vec![SENTINEL; n];
-            run(act, None, x, &mut y);
-            let mut z = x.to_vec();
-            run_inplace(act, None, &mut z);
-            assert_same_bits(&format!("free {act}, len {n}, in place"), x, &z, &y);
-        }
-    }
 }
 
 #[test]
-fn free_functions_equal_the_forced_best_backend_bit_for_bit() {
+fn free_functions_equal_the_forced_best_backend_and_their_in_place_forms_bit_for_bit() {
     let best = Backend::best();
     let k = Kernels::with_backend(best).unwrap().sequential();
     let inputs: Vec<Vec<f32>> = all_lengths()
@@ -319,8 +285,36 @@ fn free_functions_equal_the_forced_best_backend_bit_for_bit() {
             run(act, Some(&k), x, &mut forced);
             let what = format!("{act}, len {n}: free function vs {best}");
             assert_same_bits(&what, x, &free, &forced);
+            // In place, including a length where the free functions use threads.
+            let mut z = x.to_vec();
+            run_inplace(act, None, &mut z);
+            assert_same_bits(&format!("free {act}, len {n}, in place"), x, &z, &free);
         }
     }
+}
+
+/// Runs `act` on `handles.1` (as it is, in `pool`, and in place in `pool`) and checks each
+/// result against the sequential `handles.0` bit for bit; returns the threaded result.
+fn same_as_sequential(
+    what: &str,
+    act: Activation,
+    (seq, threaded): (&Kernels, &Kernels),
+    pool: &rayon::ThreadPool,
+    x: &[f32],
+) -> Vec<f32> {
+    let n = x.len();
+    let mut want = vec![SENTINEL; n];
+    run(act, Some(seq), x, &mut want);
+    let mut got = vec![SENTINEL; n];
+    run(act, Some(threaded), x, &mut got);
+    assert_same_bits(what, x, &got, &want);
+    let mut got = vec![SENTINEL; n];
+    pool.install(|| run(act, Some(threaded), x, &mut got));
+    assert_same_bits(&format!("{what}, 3-thread pool"), x, &got, &want);
+    let mut z = x.to_vec();
+    pool.install(|| run_inplace(act, Some(threaded), &mut z));
+    assert_same_bits(&format!("{what} in place, 3-thread pool"), x, &z, &want);
+    got
 }
 
 #[test]
@@ -338,35 +332,13 @@ fn threaded_handles_equal_sequential_bit_for_bit() {
         assert!(seq.is_sequential() && !par.is_sequential() && !auto.is_sequential());
         for act in activations() {
             for x in &inputs {
-                let n = x.len();
-                let mut want = vec![SENTINEL; n];
-                run(act, Some(&seq), x, &mut want);
-                let mut got = vec![SENTINEL; n];
-                run(act, Some(&par), x, &mut got);
-                let what = format!("{b}, {act}, len {n}: parallel_threshold(1)");
-                assert_same_bits(&what, x, &got, &want);
-                let mut got = vec![SENTINEL; n];
-                pool.install(|| run(act, Some(&par), x, &mut got));
-                assert_same_bits(&format!("{what} in a 3-thread pool"), x, &got, &want);
-                let mut z = x.clone();
-                pool.install(|| run_inplace(act, Some(&par), &mut z));
-                assert_same_bits(&format!("{what} in place, 3-thread pool"), x, &z, &want);
+                let what = format!("{b}, {act}, len {}: parallel_threshold(1)", x.len());
+                same_as_sequential(&what, act, (&seq, &par), &pool, x);
             }
             // Automatic threading, above the kernel's threshold.
             let x = &large[..above_automatic_threshold(act)];
-            let n = x.len();
-            let mut want = vec![SENTINEL; n];
-            run(act, Some(&seq), x, &mut want);
-            let what = format!("{b}, {act}, len {n}: automatic threading");
-            let mut got = vec![SENTINEL; n];
-            run(act, Some(&auto), x, &mut got);
-            assert_same_bits(&what, x, &got, &want);
-            let mut got = vec![SENTINEL; n];
-            pool.install(|| run(act, Some(&auto), x, &mut got));
-            assert_same_bits(&format!("{what}, 3-thread pool"), x, &got, &want);
-            let mut z = x.to_vec();
-            pool.install(|| run_inplace(act, Some(&auto), &mut z));
-            assert_same_bits(&format!("{what} in place, 3-thread pool"), x, &z, &want);
+            let what = format!("{b}, {act}, len {}: automatic threading", x.len());
+            let got = same_as_sequential(&what, act, (&seq, &auto), &pool, x);
             // The large threaded result is also within bounds.
             check_reference(act, &what, x, &got);
         }
@@ -455,13 +427,8 @@ fn check_prelu_against(
 ) {
     let period = slopes.len() * inner;
     for (i, ((&xi, &g), &w)) in x.iter().zip(got).zip(want).enumerate() {
-        let ok = if w.is_nan() {
-            g.is_nan()
-        } else {
-            g.to_bits() == w.to_bits()
-        };
         assert!(
-            ok,
+            common::same_bits_or_both_nan(g, w),
             "{what}: index {i} (channel {}): x = {xi:e} ({:#010x}), slope = {:e}, got {g:e} \
              ({:#010x}), expected {w:e} ({:#010x}), {} ULP (must be exact)",
             (i % period) / inner,

@@ -481,37 +481,48 @@ fn prelu_rejects_empty_slopes_and_zero_inner() {
     }
 }
 
+/// `Error::NotDivisible` for `x.len() = len` and the dimension `dim_name = dim`.
+fn not_divisible(len: usize, dim_name: &'static str, dim: usize) -> Error {
+    Error::NotDivisible {
+        what: "x.len()",
+        len,
+        dim_name,
+        dim,
+    }
+}
+
+/// PReLU with slopes `[0.1, 0.2, 0.3]` on `x` of `nx` elements and `y` of `ny` (and `inner`,
+/// channels-first) fails with `expected`, whose message mentions `mentions`, in every form.
+#[track_caller]
+fn prelu_fails_with(
+    what: &str,
+    (k, nx, ny, inner): (Option<Kernels>, usize, usize, Option<usize>),
+    expected: Error,
+    mentions: &[&str],
+) {
+    for err in prelu_fails(what, k, &inputs(nx), ny, &[0.1, 0.2, 0.3], inner) {
+        assert_eq!(err, expected, "{what}");
+        assert_mentions(what, &err, mentions);
+    }
+}
+
 #[test]
 fn prelu_rejects_lengths_that_are_not_whole_periods() {
     for (hname, k) in handles() {
         // Channels-last: x.len() = 10, C = 3.
-        let x = inputs(10);
+        let expected = not_divisible(10, "slopes.len()", 3);
         let what = format!("prelu on {hname}, len 10, C = 3");
-        for err in prelu_fails(&what, k, &x, 10, &[0.1, 0.2, 0.3], None) {
-            assert_eq!(
-                err,
-                Error::NotDivisible {
-                    what: "x.len()",
-                    len: 10,
-                    dim_name: "slopes.len()",
-                    dim: 3
-                },
-                "{what}"
-            );
-            assert_mentions(&what, &err, &["x.len()", "10", "slopes.len()", "3"]);
-        }
+        let mentions = ["x.len()", "10", "slopes.len()", "3"];
+        prelu_fails_with(&what, (k, 10, 10, None), expected, &mentions);
         // Channels-first: x.len() = 50, C = 3, inner = 4 (period 12).
-        let x = inputs(50);
+        let expected = not_divisible(50, "slopes.len() * inner", 12);
         let what = format!("prelu_channels_first on {hname}, len 50, C = 3, inner = 4");
-        for err in prelu_fails(&what, k, &x, 50, &[0.1, 0.2, 0.3], Some(4)) {
-            match err {
-                Error::NotDivisible { len, dim, .. } => {
-                    assert_eq!((len, dim), (50, 12), "{what}");
-                }
-                other => panic!("{what}: expected NotDivisible, got {other:?}"),
-            }
-            assert_mentions(&what, &err, &["50", "12", "inner"]);
-        }
+        prelu_fails_with(
+            &what,
+            (k, 50, 50, Some(4)),
+            expected,
+            &["50", "12", "inner"],
+        );
         // A multiple of C but not of C * inner.
         let x = inputs(6);
         let what = format!("prelu_channels_first on {hname}, len 6, C = 3, inner = 4");
@@ -519,19 +530,12 @@ fn prelu_rejects_lengths_that_are_not_whole_periods() {
             assert!(matches!(err, Error::NotDivisible { .. }), "{what}: {err:?}");
         }
         // Length mismatch with valid shapes.
-        let x = inputs(12);
+        let expected = Error::LengthMismatch {
+            input: 12,
+            output: 9,
+        };
         let what = format!("prelu on {hname}, x 12, y 9, C = 3");
-        for err in prelu_fails(&what, k, &x, 9, &[0.1, 0.2, 0.3], None) {
-            assert_eq!(
-                err,
-                Error::LengthMismatch {
-                    input: 12,
-                    output: 9
-                },
-                "{what}"
-            );
-            assert_mentions(&what, &err, &["12", "9"]);
-        }
+        prelu_fails_with(&what, (k, 12, 9, None), expected, &["12", "9"]);
     }
     // Huge C * inner does not overflow into a bogus success.
     let x = inputs(8);

@@ -673,20 +673,7 @@ fn leaky_relu_and_prelu_products_are_exact() {
                 &x,
             );
             for (&xi, &got) in x.iter().zip(&y) {
-                let want = (f64::from(a) * f64::from(xi)) as f32;
-                let ok = if want.is_nan() {
-                    got.is_nan()
-                } else {
-                    got.to_bits() == want.to_bits()
-                };
-                assert!(
-                    ok,
-                    "leaky_relu on {b}: alpha = {}, x = {}: got {}, exact product {}",
-                    bits(a),
-                    bits(xi),
-                    bits(got),
-                    bits(want)
-                );
+                expect_exact_product(&format!("leaky_relu on {b}: alpha"), a, xi, got);
             }
         }
         // PReLU with those slopes as channels (channels-last and channels-first).
@@ -695,21 +682,22 @@ fn leaky_relu_and_prelu_products_are_exact() {
             let y = eval(f, Some(&k), &x[..n]);
             for (i, (&xi, &got)) in x.iter().zip(&y).enumerate() {
                 let a = f.slope_at(i).unwrap();
-                let want = (f64::from(a) * f64::from(xi)) as f32;
-                let ok = if want.is_nan() {
-                    got.is_nan()
-                } else {
-                    got.to_bits() == want.to_bits()
-                };
-                assert!(
-                    ok,
-                    "{f} on {b}: index {i}, slope = {}, x = {}: got {}, exact product {}",
-                    bits(a),
-                    bits(xi),
-                    bits(got),
-                    bits(want)
-                );
+                expect_exact_product(&format!("{f} on {b}: index {i}, slope"), a, xi, got);
             }
         }
     }
+}
+
+/// `got` is `a * x` rounded once (NaN where the product is NaN), bit for bit.
+#[track_caller]
+fn expect_exact_product(what: &str, a: f32, x: f32, got: f32) {
+    let want = (f64::from(a) * f64::from(x)) as f32;
+    assert!(
+        common::same_bits_or_both_nan(got, want),
+        "{what} = {}, x = {}: got {}, exact product {}",
+        bits(a),
+        bits(x),
+        bits(got),
+        bits(want)
+    );
 }

@@ -261,3 +261,19 @@ pub fn criterion_config() -> criterion::Criterion {
         .measurement_time(std::time::Duration::from_secs(1))
         .nresamples(5_000)
 }
+
+/// criterion's `main` running `$targets` with [`criterion_config`], the one configuration of
+/// every bench file.
+#[allow(unused_macros)] // the report example includes this file too
+macro_rules! bench_main {
+    ($($targets:ident),+) => {
+        criterion::criterion_group! {
+            name = benches;
+            config = support::criterion_config();
+            targets = $($targets),+
+        }
+        criterion::criterion_main!(benches);
+    };
+}
+#[allow(unused_imports)] // the report example includes this file too
+pub(crate) use bench_main;

@@ -24,7 +24,7 @@ use pulp::Simd;
 
 use super::Unary;
 use super::exp::{EXP_MIN_NONZERO_INPUT, exp_nonpositive_lo};
-use super::io::{InPlace, OutOfPlace};
+use super::io::{InPlace, Io, OutOfPlace};
 use crate::drive::Cost;
 
 /// Elements per chunk of a row: the unit of the sum's fixed evaluation order.
@@ -307,13 +307,17 @@ pub(crate) fn reduce_folded<S: Simd, const LOG: bool>(simd: S, f: Folded<S>) -> 
 /// The fused exp pass over a piece of a row that starts at a chunk boundary: `e = exp(x - m)`
 /// (stored unless the pass is read-only) and the sum of the chunks' partials along the fixed
 /// tree. `LOG` counts the elements equal to `m` apart (see [`Partial`]).
-pub(crate) trait ExpPass: Sized + Send {
-    /// Elements.
-    fn len(&self) -> usize;
-    /// As `slice::split_at`.
-    fn split_at(self, mid: usize) -> (Self, Self);
+pub(crate) trait ExpPass: Pieces {
     /// One chunk (`len() <= CHUNK`): its accumulators, to be [`Acc::finish`]ed.
-    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S>;
+    #[inline(always)]
+    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
+        let mut acc = Acc::<S>::new::<LOG>(simd);
+        self.accumulate_into::<S, LOG>(simd, &mut acc, simd.splat_f32s(m));
+        acc
+    }
+
+    /// [`ExpPass::accumulate`] into `acc`, with the maximum `m` splatted.
+    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, m: S::f32s);
 
     /// One chunk (`len() <= CHUNK`): its partial.
     #[inline(always)]
@@ -359,25 +363,44 @@ pub(crate) trait ExpPass: Sized + Send {
     }
 }
 
+/// What an [`ExpPass`] is split by: its length and `split_at`, those of [`Io`] for the layouts
+/// that write.
+pub(crate) trait Pieces: Sized + Send {
+    /// Elements.
+    fn len(&self) -> usize;
+    /// As `slice::split_at`.
+    fn split_at(self, mid: usize) -> (Self, Self);
+}
+
+impl<T: Io> Pieces for T {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        Io::len(self)
+    }
+    #[inline(always)]
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        Io::split_at(self, mid)
+    }
+}
+
 /// Read only (log-softmax keeps `x` for its last pass).
 pub(crate) struct ReadOnly<'a>(pub(crate) &'a [f32]);
 
-impl ExpPass for ReadOnly<'_> {
+impl Pieces for ReadOnly<'_> {
     #[inline(always)]
     fn len(&self) -> usize {
         self.0.len()
     }
-
     #[inline(always)]
     fn split_at(self, mid: usize) -> (Self, Self) {
         let (a, b) = self.0.split_at(mid);
         (ReadOnly(a), ReadOnly(b))
     }
+}
 
+impl ExpPass for ReadOnly<'_> {
     #[inline(always)]
-    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
-        let mut acc = Acc::<S>::new::<LOG>(simd);
-        let mv = simd.splat_f32s(m);
+    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, mv: S::f32s) {
         let regs = Acc::<S>::REGS;
         let full = self.0.len() / LANES * LANES;
         let (xv, _) = S::as_simd_f32s(&self.0[..full]);
@@ -395,26 +418,13 @@ impl ExpPass for ReadOnly<'_> {
         if !xt.is_empty() {
             acc.tail::<LOG>(simd, xt, mv);
         }
-        acc
     }
 }
 
 impl ExpPass for OutOfPlace<'_> {
     #[inline(always)]
-    fn len(&self) -> usize {
-        self.x.len()
-    }
-
-    #[inline(always)]
-    fn split_at(self, mid: usize) -> (Self, Self) {
-        crate::simd::io::Io::split_at(self, mid)
-    }
-
-    #[inline(always)]
-    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
+    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, mv: S::f32s) {
         debug_assert_eq!(self.x.len(), self.y.len());
-        let mut acc = Acc::<S>::new::<LOG>(simd);
-        let mv = simd.splat_f32s(m);
         let regs = Acc::<S>::REGS;
         let full = self.x.len() / LANES * LANES;
         let (xh, xt) = self.x.split_at(full);
@@ -435,25 +445,12 @@ impl ExpPass for OutOfPlace<'_> {
             let e = acc.tail::<LOG>(simd, xt, mv);
             yt.copy_from_slice(&e[..yt.len()]);
         }
-        acc
     }
 }
 
 impl ExpPass for InPlace<'_> {
     #[inline(always)]
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    #[inline(always)]
-    fn split_at(self, mid: usize) -> (Self, Self) {
-        crate::simd::io::Io::split_at(self, mid)
-    }
-
-    #[inline(always)]
-    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
-        let mut acc = Acc::<S>::new::<LOG>(simd);
-        let mv = simd.splat_f32s(m);
+    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, mv: S::f32s) {
         let regs = Acc::<S>::REGS;
         let full = self.0.len() / LANES * LANES;
         let (h, t) = self.0.split_at_mut(full);
@@ -473,7 +470,6 @@ impl ExpPass for InPlace<'_> {
             let n = t.len();
             t.copy_from_slice(&e[..n]);
         }
-        acc
     }
 }
 

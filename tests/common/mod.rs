@@ -210,6 +210,15 @@ pub fn first_bit_difference(x: &[f32], a: &[f32], b: &[f32]) -> Option<String> {
     ))
 }
 
+/// Whether `got` has the bits of `want`, or both are NaN (any NaN).
+pub fn same_bits_or_both_nan(got: f32, want: f32) -> bool {
+    if want.is_nan() {
+        got.is_nan()
+    } else {
+        got.to_bits() == want.to_bits()
+    }
+}
+
 /// Asserts that `a` and `b` agree bit for bit, naming the first difference.
 #[track_caller]
 pub fn assert_same_bits(what: &str, x: &[f32], a: &[f32], b: &[f32]) {
