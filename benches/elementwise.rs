@@ -10,10 +10,9 @@
 //! - `scalar`, `avx2`, `avx512`: every backend this CPU supports, forced, single thread
 //!   (`Kernels::with_backend(b)?.sequential()`);
 //! - `automatic`: `Kernels::global()`, the handle behind the free functions (best backend;
-//!   split across rayon threads from 256 Ki elements for the transcendental kernels (exp,
-//!   sigmoid, tanh), from 4 Mi for the memory-bound ones (the ReLU family, PReLU,
-//!   hard_sigmoid, hard_swish): so threaded at 256 Ki only for the transcendental kernels, and
-//!   at 16 Mi for every kernel);
+//!   split across rayon threads from `Activation::automatic_threshold()` on: 1 Mi elements for
+//!   the transcendental kernels (exp, sigmoid, tanh), 4 Mi for the memory-bound ones (the ReLU
+//!   family, PReLU, hard_sigmoid, hard_swish): so threaded at 16 Mi only);
 //! - `ref`: `simd_activations::reference` (f64 math rounded to f32);
 //! - `naive`: the `std` loop a user would write (`simd_activations::naive::activate`;
 //!   `support::naive::prelu`);

@@ -50,11 +50,9 @@ Options:
   -h, --help  print this help
 ";
 
-/// The automatic threading thresholds of `Kernels::global()`, in elements, for the legend
-/// (the crate's values: `src/drive/mod.rs`, `Cost::parallel_min_len`, and
-/// `src/drive/rows.rs`, `PARALLEL_MIN_LEN`).
-const TRANSCENDENTAL_THRESHOLD: usize = 1 << 18;
-const MEMORY_THRESHOLD: usize = 1 << 22;
+/// Softmax's automatic threading threshold (`rows * cols`), for the legend (the crate's value:
+/// `src/drive/rows.rs`, `PARALLEL_MIN_LEN`; the elementwise ones come from
+/// `Activation::automatic_threshold`).
 const SOFTMAX_THRESHOLD: usize = 1 << 16;
 
 struct Options {
@@ -292,8 +290,8 @@ fn header(ctx: &Ctx) {
                  {} rows*cols for softmax",
                 ctx.best.backend(),
                 ctx.threads,
-                size(TRANSCENDENTAL_THRESHOLD),
-                size(MEMORY_THRESHOLD),
+                size(Activation::Exp.automatic_threshold()),
+                size(Activation::Relu.automatic_threshold()),
                 size(SOFTMAX_THRESHOLD),
             ),
         ),
@@ -370,7 +368,7 @@ fn memory_table(ctx: &Ctx) {
         min_sample: Duration::from_millis(1),
     };
     let copy = big.gelems(n, || y.copy_from_slice(black_box(&x)));
-    let threads = if n >= MEMORY_THRESHOLD.max(TRANSCENDENTAL_THRESHOLD) {
+    let threads = if Activation::ALL.iter().all(|a| n >= a.automatic_threshold()) {
         format!(
             "split across {} threads for every function here",
             ctx.threads

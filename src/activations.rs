@@ -204,6 +204,18 @@ macro_rules! activation_enum {
                 }
             }
 
+            /// The slice length from which the automatic threading policy
+            /// ([`Kernels::automatic_threading`](crate::Kernels::automatic_threading), the free
+            /// functions) splits this activation across the threads of the current rayon pool:
+            /// 1 Mi elements for the transcendental functions, 4 Mi for the memory-bound ones.
+            pub fn automatic_threshold(&self) -> usize {
+                match self {
+                    $(Activation::$variant { .. } => {
+                        crate::drive::Cost::$cost.parallel_min_len()
+                    })*
+                }
+            }
+
             /// The special values, as the docs state them.
             pub fn special_values(&self) -> &'static str {
                 match self {

@@ -87,7 +87,8 @@ impl Kernels {
     /// least `min_len` elements (softmax: `rows * cols`), whatever the kernel.
     ///
     /// The automatic policy ([`Kernels::automatic_threading`]) uses per-kernel thresholds
-    /// instead: 256 Ki elements for the transcendental functions (exp, sigmoid, tanh), 4 Mi for
+    /// instead ([`Activation::automatic_threshold`](crate::Activation::automatic_threshold)):
+    /// 1 Mi elements for the transcendental functions (exp, sigmoid, tanh), 4 Mi for
     /// the memory-bound ones (the ReLU family, hard sigmoid, hard swish), 64 Ki for softmax and
     /// log-softmax (`rows * cols`; a single row is split across threads from 256 Ki on).
     #[must_use]

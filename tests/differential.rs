@@ -8,8 +8,9 @@
 //! registry: its slope depends on the element's index) is checked exactly against
 //! `reference::prelu_channels_first`, in both layouts, on the same handles.
 //!
-//! Threading: the automatic policy splits from 256 Ki elements (exp, sigmoid, tanh) or 4 Mi
-//! (the memory-bound ones: the ReLU family, PReLU, hard sigmoid, hard swish); the tests of
+//! Threading: the automatic policy splits from each activation's
+//! `Activation::automatic_threshold()` on (1 Mi elements for exp, sigmoid and tanh, 4 Mi for the
+//! memory-bound ones: the ReLU family, PReLU, hard sigmoid, hard swish); the tests of
 //! automatic threading use lengths above these ([`above_automatic_threshold`]), and
 //! `threading_splits_where_the_policy_says` and the large PReLU test observe the split itself
 //! (another thread of the pool takes pieces of the work).
@@ -107,18 +108,21 @@ fn all_lengths() -> Vec<usize> {
     (0..=67).chain(BIG_ODD.iter().copied()).collect()
 }
 
-/// Above the automatic threshold of every kernel (4 Mi elements, the memory-bound ones'), odd.
-const ABOVE_EVERY_THRESHOLD: usize = (1 << 22) + 3;
+/// Above the automatic threshold of every kernel, odd.
+fn above_every_threshold() -> usize {
+    Activation::ALL
+        .iter()
+        .map(|a| a.automatic_threshold())
+        .max()
+        .unwrap_or(0)
+        + 3
+}
 
-/// A length above the automatic threading threshold of `act` as [`Kernels::parallel_threshold`]
-/// documents them: 256 Ki elements for exp, sigmoid and tanh, 4 Mi for the memory-bound ones;
-/// any other activation gets [`ABOVE_EVERY_THRESHOLD`]. Odd, so that the last piece has a tail.
+/// A length just above the automatic threading threshold of `act`
+/// ([`Activation::automatic_threshold`]), odd so that the last piece has a tail.
 /// (`threading_splits_where_the_policy_says` checks that the automatic policy splits there.)
 fn above_automatic_threshold(act: Activation) -> usize {
-    match act {
-        Activation::Exp | Activation::Sigmoid | Activation::Tanh => (1 << 18) + 3,
-        _ => ABOVE_EVERY_THRESHOLD,
-    }
+    act.automatic_threshold() + 3
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,7 +278,7 @@ fn free_functions_equal_the_forced_best_backend_and_their_in_place_forms_bit_for
         .into_iter()
         .map(|n| mixed_inputs(n, 5))
         .collect();
-    let large = mixed_inputs(ABOVE_EVERY_THRESHOLD, 5);
+    let large = mixed_inputs(above_every_threshold(), 5);
     for act in activations() {
         let large = &large[..above_automatic_threshold(act)];
         for x in inputs.iter().map(Vec::as_slice).chain([large]) {
@@ -325,7 +329,7 @@ fn threaded_handles_equal_sequential_bit_for_bit() {
         .chain([64, 65, 128, 129, 1001, 4099, 65537])
         .map(|n| mixed_inputs(n, 6))
         .collect();
-    let large = mixed_inputs(ABOVE_EVERY_THRESHOLD, 6);
+    let large = mixed_inputs(above_every_threshold(), 6);
     for (b, seq) in backends() {
         let par = seq.parallel_threshold(1);
         let auto = seq.automatic_threading();
@@ -354,7 +358,7 @@ fn threading_splits_where_the_policy_says() {
     // take a piece, which keeps the observation quick on a loaded machine.)
     let pool = pool2();
     let scalar = Kernels::with_backend(Backend::Scalar).unwrap();
-    let x = mixed_inputs(ABOVE_EVERY_THRESHOLD, 10);
+    let x = mixed_inputs(above_every_threshold(), 10);
     let mut y = vec![SENTINEL; x.len()];
 
     let n = 1 << 18;
@@ -376,6 +380,10 @@ fn threading_splits_where_the_policy_says() {
         let (x, y) = (&x[..len], &mut y[..len]);
         assert_no_split(&pool, &format!("{act}, sequential, len {len}"), || {
             run(act, Some(&seq), x, y)
+        });
+        let below = act.automatic_threshold() - 1;
+        assert_no_split(&pool, &format!("{act}, automatic, len {below}"), || {
+            run(act, Some(&auto), &x[..below], &mut y[..below])
         });
         assert!(
             splits(&pool, || run(act, Some(&auto), x, y)),

@@ -22,8 +22,8 @@ pub(crate) const PIECES_PER_THREAD: usize = 4;
 /// automatic policy splits it across threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Cost {
-    /// exp and the functions built on it: compute-bound, threads pay from a few hundred
-    /// thousand elements.
+    /// exp and the functions built on it: compute-bound, yet two threads pay reliably only
+    /// from about a million elements on the machines measured (README, section Threads).
     Transcendental,
     /// The ReLU family and other kernels of a few instructions: bound by memory traffic, a
     /// second thread helps only on large slices.
@@ -34,7 +34,7 @@ impl Cost {
     /// The automatic policy's threshold, in elements.
     pub(crate) const fn parallel_min_len(self) -> usize {
         match self {
-            Cost::Transcendental => 1 << 18,
+            Cost::Transcendental => 1 << 20,
             Cost::Memory => 1 << 22,
         }
     }
