@@ -147,7 +147,7 @@ pub(crate) const NORMAL_SCALE_MAX: f32 = 87.336;
 
 /// Whether `S` is pulp's AVX-512 level (resolved at compile time).
 #[inline(always)]
-pub(crate) fn is_v4<S: Simd>() -> bool {
+fn is_v4<S: Simd>() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         core::any::TypeId::of::<S>() == core::any::TypeId::of::<pulp::x86::V4>()
@@ -283,9 +283,8 @@ pub(crate) fn exp_scaled_in_float<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 /// pattern of `p * 2^n` rounded to the subnormal grid: `p * 2^(n + 149)` is exact (a
 /// power-of-two scaling into the normal range) and adding `2^23` rounds it to an integer,
 /// ties to even, exactly as the hardware rounds a subnormal result. On Intel cores every
-/// operation that reads or makes a subnormal costs a microcode assist (exp on subnormal
-/// inputs, or with subnormal results, ran 25-100x slower per call before this path); the
-/// results are bit-identical to scaling in floating point.
+/// operation that reads or makes a subnormal costs a microcode assist (README: adversarial
+/// findings); the results are bit-identical to scaling in floating point.
 #[inline(always)]
 pub(crate) fn exp_general<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     const TWO_23: f32 = 8_388_608.0;
