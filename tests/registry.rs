@@ -285,6 +285,17 @@ fn display_and_from_str_round_trip() {
     ));
 }
 
+/// Names honour width and alignment, as `str`'s `Display` does (tables of a report line up).
+#[test]
+fn display_pads_names_to_the_requested_width() {
+    assert_eq!(format!("{:<8}|", Activation::Exp), "exp     |");
+    assert_eq!(format!("{:>8}|", Activation::Tanh), "    tanh|");
+    assert_eq!(format!("{:<8}|", Backend::Scalar), "scalar  |");
+    // With a parameter, the name and the value as they are.
+    let leaky = Activation::LeakyRelu { alpha: 0.5 };
+    assert_eq!(format!("{leaky:<20}|"), "leaky_relu(0.5)|");
+}
+
 #[test]
 fn from_str_defaults_and_white_space() {
     assert!(same(
