@@ -10,12 +10,12 @@ use pulp::{Simd, WithSimd};
 
 use super::{PIECES_PER_THREAD, Threading, elementwise, split, threads_for};
 use crate::simd::Unary;
-use crate::simd::io::{InPlace, Io, OutOfPlace};
+use crate::simd::io::{Buffers, InPlace, Io, OutOfPlace};
 use crate::simd::softmax::{
     Acc, CHUNK, ExpPass, LogSub, Partial, ReadOnly, SOFTMAX_SIGMA, Scale, reduce_folded, row_max,
     tree_split,
 };
-use crate::simd::softmax_short::{Blocks, short_rows, takes_short_path};
+use crate::simd::softmax_short::{short_rows, takes_short_path};
 
 /// Elements (`rows * cols`) from which the automatic policy uses threads: softmax costs about
 /// as much per element as exp, but a call pays the thread wake-up once for all its rows.
@@ -34,11 +34,7 @@ pub(crate) enum Kind {
 }
 
 /// Input and output of a matrix or a row: what the passes need beyond [`Io`].
-pub(crate) trait RowIo: Io<Side = ()> + Blocks {
-    /// The input.
-    fn input(&self) -> &[f32];
-    /// The output (the input itself when in place).
-    fn output(&mut self) -> &mut [f32];
+pub(crate) trait RowIo: Io<Side = ()> + Buffers {
     /// The storing exp pass (softmax): reads the input, writes `e` to the output.
     fn stored(&mut self) -> impl ExpPass + '_;
     /// An elementwise pass from the input to the output.
@@ -46,14 +42,6 @@ pub(crate) trait RowIo: Io<Side = ()> + Blocks {
 }
 
 impl RowIo for OutOfPlace<'_> {
-    #[inline(always)]
-    fn input(&self) -> &[f32] {
-        self.x
-    }
-    #[inline(always)]
-    fn output(&mut self) -> &mut [f32] {
-        self.y
-    }
     #[inline(always)]
     fn stored(&mut self) -> impl ExpPass + '_ {
         OutOfPlace::new(self.x, &mut *self.y)
@@ -65,14 +53,6 @@ impl RowIo for OutOfPlace<'_> {
 }
 
 impl RowIo for InPlace<'_> {
-    #[inline(always)]
-    fn input(&self) -> &[f32] {
-        self.0
-    }
-    #[inline(always)]
-    fn output(&mut self) -> &mut [f32] {
-        self.0
-    }
     #[inline(always)]
     fn stored(&mut self) -> impl ExpPass + '_ {
         InPlace::new(&mut *self.0)

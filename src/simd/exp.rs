@@ -6,7 +6,7 @@
 
 use pulp::Simd;
 
-use super::{SIGN_BIT, quiet_nan_passthrough};
+use super::{SIGN_BIT, abs, quiet_nan_passthrough};
 
 /// `log2(e)`, for `n = round(x * log2(e))`.
 const LOG2E: f32 = core::f32::consts::LOG2_E;
@@ -143,18 +143,20 @@ fn exp_reduced<S: Simd>(simd: S, r: S::f32s) -> S::f32s {
 
 /// Inputs `|x| <= NORMAL_SCALE_MAX` have `n = round(x log2 e)` in `[-126, 126]`, so `2^n` is a
 /// normal f32 (`126 / log2 e = 87.34`, rounded down).
-pub(crate) const NORMAL_SCALE_MAX: f32 = 87.336;
+const NORMAL_SCALE_MAX: f32 = 87.336;
 
-/// Whether `S` is pulp's AVX-512 level (resolved at compile time).
+/// The AVX-512 level, if `simd` is it (resolved at compile time): the one place where exp
+/// leaves the generic trait, for `vscalefps`.
 #[inline(always)]
-fn is_v4<S: Simd>() -> bool {
+fn as_v4<S: Simd>(simd: &S) -> Option<&pulp::x86::V4> {
     #[cfg(target_arch = "x86_64")]
     {
-        core::any::TypeId::of::<S>() == core::any::TypeId::of::<pulp::x86::V4>()
+        (simd as &dyn core::any::Any).downcast_ref::<pulp::x86::V4>()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        false
+        let _ = simd;
+        None
     }
 }
 
@@ -170,7 +172,7 @@ fn is_v4<S: Simd>() -> bool {
 /// 24-bit odd significand of `log2 e` in f32 divides no odd integer below 2^9.)
 #[inline(always)]
 pub(crate) fn exp_normal_scale<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
-    if is_v4::<S>() {
+    if as_v4(&simd).is_some() {
         // One `vscalefps` scales there, whatever the range.
         return exp_unguarded(simd, x);
     }
@@ -193,7 +195,7 @@ pub(crate) fn exp_normal_scale<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 #[inline(always)]
 fn scale_by_pow2<S: Simd>(simd: S, p: S::f32s, n: S::f32s, t: S::f32s) -> S::f32s {
     #[cfg(target_arch = "x86_64")]
-    if let Some(v4) = (&simd as &dyn core::any::Any).downcast_ref::<pulp::x86::V4>() {
+    if let Some(v4) = as_v4(&simd) {
         let scaled = v4
             .avx512f
             ._mm512_scalef_ps(pulp::bytemuck::cast(p), pulp::bytemuck::cast(n));
@@ -235,7 +237,7 @@ const TINY_INPUT: f32 = 1.0 / 33_554_432.0;
 pub(crate) fn all_in_normal_range<S: Simd>(simd: S, x: S::f32s) -> bool {
     const LOW: u32 = TINY_INPUT.to_bits();
     const SPAN: u32 = NORMAL_SCALE_MAX.to_bits() - LOW;
-    let abs = simd.and_u32s(simd.transmute_u32s_f32s(x), simd.splat_u32s(!SIGN_BIT));
+    let abs = simd.transmute_u32s_f32s(abs(simd, x));
     let shifted = simd.add_u32s(abs, simd.splat_u32s(SIGN_BIT.wrapping_sub(LOW)));
     let outside = simd.greater_than_i32s(
         simd.transmute_i32s_u32s(shifted),
@@ -266,8 +268,9 @@ pub(crate) fn exp<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 /// `exp(x)` for every lane with the scaling in floating point (two exact multiplications,
 /// or `vscalefps`) and the guards as selections: the one-lane backend's path, where the
 /// integer operations of [`exp_general`] cost twice the time (the compiler vectorizes that
-/// backend's loops with SSE2, which lacks 32-bit integer minimum and maximum). The same
-/// results as [`exp_general`], bit for bit; only subnormal inputs and results run slower.
+/// backend's loops with SSE2, which lacks 32-bit integer minimum and maximum). It rounds the
+/// same product `p * 2^n` once, as [`exp_general`] does; only subnormal inputs and results run
+/// slower on CPUs that assist them.
 #[inline(always)]
 pub(crate) fn exp_scaled_in_float<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     let e = exp_unguarded(simd, x);
@@ -288,10 +291,7 @@ pub(crate) fn exp_scaled_in_float<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 #[inline(always)]
 pub(crate) fn exp_general<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     const TWO_23: f32 = 8_388_608.0;
-    let abs = simd.transmute_f32s_u32s(
-        simd.and_u32s(simd.transmute_u32s_f32s(x), simd.splat_u32s(!SIGN_BIT)),
-    );
-    let tiny = simd.less_than_f32s(abs, simd.splat_f32s(TINY_INPUT));
+    let tiny = simd.less_than_f32s(abs(simd, x), simd.splat_f32s(TINY_INPUT));
     let x0 = simd.select_f32s(tiny, simd.splat_f32s(0.0), x);
     let (t, n) = round_scaled(simd, x0, LOG2E, MAGIC_BIAS);
     let p = exp_reduced(simd, minus_n_ln2_over(simd, x0, n, 1.0));

@@ -174,6 +174,37 @@ pub(crate) trait Io: Sized + Send {
     }
 }
 
+/// The whole input and output slices of a one-input layout (the same slice when in place), for
+/// the passes that read a row before writing it (softmax and log-softmax).
+pub(crate) trait Buffers {
+    /// The input.
+    fn input(&self) -> &[f32];
+    /// The output (the input itself when in place).
+    fn output(&mut self) -> &mut [f32];
+}
+
+impl Buffers for OutOfPlace<'_> {
+    #[inline(always)]
+    fn input(&self) -> &[f32] {
+        self.x
+    }
+    #[inline(always)]
+    fn output(&mut self) -> &mut [f32] {
+        self.y
+    }
+}
+
+impl Buffers for InPlace<'_> {
+    #[inline(always)]
+    fn input(&self) -> &[f32] {
+        self.0
+    }
+    #[inline(always)]
+    fn output(&mut self) -> &mut [f32] {
+        self.0
+    }
+}
+
 /// A one-input [`Io`] that can take a second input stream.
 pub(crate) trait OneInput: Io<Side = ()> {
     /// The same layout reading `side` beside the input.

@@ -29,6 +29,12 @@ use pulp::Simd;
 
 use crate::drive::Cost;
 
+/// `|x|` (the sign bit cleared; NaN stays NaN).
+#[inline(always)]
+pub(crate) fn abs<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    simd.transmute_f32s_u32s(simd.and_u32s(simd.transmute_u32s_f32s(x), simd.splat_u32s(!SIGN_BIT)))
+}
+
 /// `-|x|` (the sign bit set), for the kernels that evaluate on the non-positive half.
 #[inline(always)]
 pub(crate) fn neg_abs<S: Simd>(simd: S, x: S::f32s) -> S::f32s {

@@ -6,7 +6,7 @@
 //! block as one slice: the row maxima and sums are scalar loops over each row (a few
 //! operations per element), and `exp(x - max)` and the last pass are vector loops over the
 //! block with the row's value expanded per element. No masked load or store, one copy in and
-//! one copy out per block.
+//! one copy out per block (so the input and the output may be one buffer).
 //!
 //! Accuracy and special rows as the long-row passes: `exp(x - max)` is [`exp_shifted`] (the
 //! rounding error of `x - max` carried into the reduction), the sum is accumulated in `f64`
@@ -18,7 +18,7 @@
 
 use pulp::Simd;
 
-use super::io::{InPlace, OutOfPlace};
+use super::io::Buffers;
 use super::softmax::{Scale, exp_shifted, log_sub, scale};
 
 /// Rows up to this many columns may take this path.
@@ -48,52 +48,11 @@ struct Stage {
     b: [f32; BLOCK],
 }
 
-/// Where the rows are read and written, a block at a time (so that the input and the output
-/// may be one buffer).
-pub(crate) trait Blocks {
-    /// Number of elements.
-    fn len(&self) -> usize;
-    /// Copies the input's elements from `start` on into `buf`.
-    fn read(&self, start: usize, buf: &mut [f32]);
-    /// Copies `buf` into the output from `start` on.
-    fn write(&mut self, start: usize, buf: &[f32]);
-}
-
-impl Blocks for OutOfPlace<'_> {
-    #[inline(always)]
-    fn len(&self) -> usize {
-        self.x.len()
-    }
-    #[inline(always)]
-    fn read(&self, start: usize, buf: &mut [f32]) {
-        buf.copy_from_slice(&self.x[start..start + buf.len()]);
-    }
-    #[inline(always)]
-    fn write(&mut self, start: usize, buf: &[f32]) {
-        self.y[start..start + buf.len()].copy_from_slice(buf);
-    }
-}
-
-impl Blocks for InPlace<'_> {
-    #[inline(always)]
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    #[inline(always)]
-    fn read(&self, start: usize, buf: &mut [f32]) {
-        buf.copy_from_slice(&self.0[start..start + buf.len()]);
-    }
-    #[inline(always)]
-    fn write(&mut self, start: usize, buf: &[f32]) {
-        self.0[start..start + buf.len()].copy_from_slice(buf);
-    }
-}
-
 /// Softmax (`log == false`) or log-softmax of the rows of `cols` columns of `io` (whose length
 /// is a multiple of `cols`; `0 < cols <= SHORT_MAX_COLS`).
 #[inline(always)]
-pub(crate) fn short_rows<S: Simd, B: Blocks>(simd: S, io: &mut B, cols: usize, log: bool) {
-    let len = io.len();
+pub(crate) fn short_rows<S: Simd, B: Buffers>(simd: S, io: &mut B, cols: usize, log: bool) {
+    let len = io.input().len();
     debug_assert!(cols > 0 && cols <= SHORT_MAX_COLS && len % cols == 0);
     let mut st = Stage {
         x: [0.0; BLOCK],
@@ -109,11 +68,11 @@ pub(crate) fn short_rows<S: Simd, B: Blocks>(simd: S, io: &mut B, cols: usize, l
         let mut start = 0;
         while start < len {
             let n = BLOCK.min(len - start);
-            io.read(start, &mut st.x[..n]);
+            st.x[..n].copy_from_slice(&io.input()[start..start + n]);
             for v in &mut st.x[..n] {
                 *v = if v.is_finite() { one } else { f32::NAN };
             }
-            io.write(start, &st.x[..n]);
+            io.output()[start..start + n].copy_from_slice(&st.x[..n]);
             start += n;
         }
         return;
@@ -122,10 +81,10 @@ pub(crate) fn short_rows<S: Simd, B: Blocks>(simd: S, io: &mut B, cols: usize, l
     let mut start = 0;
     while start < len {
         let n = block_len.min(len - start);
-        // Whole vectors covering the block (the padding holds stale but finite values or
-        // zeros; its results are never written out).
+        // Whole vectors covering the block (the padding holds zeros or stale values of an
+        // earlier block; its results are never written out).
         let padded = n.next_multiple_of(S::F32_LANES).min(BLOCK);
-        io.read(start, &mut st.x[..n]);
+        st.x[..n].copy_from_slice(&io.input()[start..start + n]);
         let mut any_nan_row = false;
         for (xr, mr) in st.x[..n]
             .chunks_exact(cols)
@@ -191,7 +150,7 @@ pub(crate) fn short_rows<S: Simd, B: Blocks>(simd: S, io: &mut B, cols: usize, l
                 }
             }
         }
-        io.write(start, out);
+        io.output()[start..start + n].copy_from_slice(out);
         start += n;
     }
 }
