@@ -284,10 +284,11 @@ fn header(ctx: &Ctx) {
         (
             "automatic",
             format!(
-                "Kernels::global(), the free functions' handle: backend {}, split across\n\
+                "Kernels::global(), the free functions' handle: backend {}; may split across\n\
                  rayon's {} threads from {} elements for exp and the functions built on\n\
                  it, from {} for the memory-bound ones (ReLU family, PReLU, hard_*), from\n\
-                 {} rows*cols for softmax",
+                 {} rows*cols for softmax, and does where splitting has timed faster than\n\
+                 one thread in its earlier calls (README, section Threads)",
                 ctx.best.backend(),
                 ctx.threads,
                 size(Activation::Exp.automatic_threshold()),
@@ -370,12 +371,13 @@ fn memory_table(ctx: &Ctx) {
     let copy = big.gelems(n, || y.copy_from_slice(black_box(&x)));
     let threads = if Activation::ALL.iter().all(|a| n >= a.automatic_threshold()) {
         format!(
-            "split across {} threads for every function here",
+            "may split across {} threads for every function here",
             ctx.threads
         )
     } else {
         format!(
-            "{} threads for exp and the functions built on it, 1 for the others",
+            "may split across {} threads for exp and the functions built on it, 1 for the\n\
+             others",
             ctx.threads
         )
     };
@@ -421,7 +423,8 @@ fn memory_table(ctx: &Ctx) {
     }
 }
 
-/// Compute-bound sigmoid at 1 Mi elements: one thread against the automatic handle.
+/// Compute-bound sigmoid at 1 Mi elements: one thread against a forced split and the automatic
+/// handle (which splits only where splitting timed faster).
 fn threads_line(ctx: &Ctx) {
     let n = 1 << 20;
     let x = support::typical(n);
@@ -432,12 +435,15 @@ fn threads_line(ctx: &Ctx) {
                 .unwrap()
         })
     };
-    let (one, auto) = (rate(&ctx.seq), rate(&ctx.best));
+    let one = rate(&ctx.seq);
+    let split = rate(&ctx.best.parallel_threshold(1));
+    let auto = rate(&ctx.best);
     println!(
-        "\nsigmoid, {n} elements: 1 thread ({}) {one:.3} Gelem/s, automatic ({} threads) \
-         {auto:.3} Gelem/s: {:.2}x",
+        "\nsigmoid, {n} elements ({}): 1 thread {one:.3} Gelem/s; split across {} threads \
+         {split:.3} Gelem/s ({:.2}x); automatic {auto:.3} Gelem/s ({:.2}x)",
         ctx.seq.backend(),
         ctx.threads,
+        split / one,
         auto / one
     );
 }
@@ -573,15 +579,21 @@ fn softmax_section(ctx: &Ctx) {
         (
             "2 thr",
             format!(
-                "Kernels::global() (backend {}) inside a 2-thread rayon pool (every shape\n\
-                 has at least {} elements, so it is split)",
+                "backend {}, split across a 2-thread rayon pool (parallel_threshold(1))",
                 best.backend(),
-                size(SOFTMAX_THRESHOLD)
             ),
         ),
         (
             "2thr/1thr",
             format!("2 thr over backend {} on one thread", seq.backend()),
+        ),
+        (
+            "auto/1thr",
+            format!(
+                "Kernels::global() in that pool over one thread (every shape has at least\n\
+                 {} elements: it splits where splitting timed faster)",
+                size(SOFTMAX_THRESHOLD)
+            ),
         ),
     ]);
     print!("{:<12}{:>13}", "function", "shape");
@@ -589,8 +601,8 @@ fn softmax_section(ctx: &Ctx) {
         print!("{:>9}", b.name());
     }
     println!(
-        "{:>9}{:>9}{:>12}{:>12}{:>10}{:>11}",
-        "ref", "naive", "best/naive", "best/ref", "2 thr", "2thr/1thr"
+        "{:>9}{:>9}{:>12}{:>12}{:>10}{:>11}{:>11}",
+        "ref", "naive", "best/naive", "best/ref", "2 thr", "2thr/1thr", "auto/1thr"
     );
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
@@ -614,14 +626,16 @@ fn softmax_section(ctx: &Ctx) {
                 print!("{r:>9.3}");
             }
             let one = rate(seq);
-            let two = pool.install(|| rate(best));
+            let two = pool.install(|| rate(&best.parallel_threshold(1)));
+            let auto = pool.install(|| rate(best));
             let rf = bench.gelems(n, || refk(black_box(&x), black_box(&mut y), cols).unwrap());
             let nv = bench.gelems(n, || naivek(black_box(&x), black_box(&mut y), cols));
             println!(
-                "{rf:>9.3}{nv:>9.3}{:>11.1}x{:>11.1}x{two:>10.3}{:>10.2}x",
+                "{rf:>9.3}{nv:>9.3}{:>11.1}x{:>11.1}x{two:>10.3}{:>10.2}x{:>10.2}x",
                 best_rate / nv,
                 best_rate / rf,
-                two / one
+                two / one,
+                auto / one
             );
         }
     }

@@ -206,8 +206,10 @@ macro_rules! activation_enum {
 
             /// The slice length from which the automatic threading policy
             /// ([`Kernels::automatic_threading`](crate::Kernels::automatic_threading), the free
-            /// functions) splits this activation across the threads of the current rayon pool:
-            /// 1 Mi elements for the transcendental functions, 4 Mi for the memory-bound ones.
+            /// functions) may split this activation across the threads of the current rayon
+            /// pool: 1 Mi elements for the transcendental functions, 4 Mi for the memory-bound
+            /// ones. Below it a call never splits; above it, it splits where splitting has
+            /// timed faster than one thread in the policy's earlier calls.
             pub fn automatic_threshold(&self) -> usize {
                 match self {
                     $(Activation::$variant { .. } => {

@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use crate::drive::rows::{self, Kind, RowIo};
-use crate::drive::{Cost, Threading, elementwise};
+use crate::drive::{Threading, elementwise};
 use crate::simd::Unary;
 use crate::simd::io::{InPlace, Io, OutOfPlace};
 use crate::{Backend, Error, validate};
@@ -15,10 +15,12 @@ use crate::{Backend, Error, validate};
 /// ([`sigmoid`](crate::sigmoid), ...) are the methods of [`Kernels::global`]: the best backend of
 /// this CPU (detected once) with automatic threading.
 ///
-/// Threading: with the automatic policy a call splits its slice across the threads of the
-/// current rayon pool once the slice is long enough for that to pay (see
-/// [`Kernels::parallel_threshold`]); called inside `ThreadPool::install`, it uses that pool.
-/// [`Kernels::sequential`] never touches rayon. No method allocates.
+/// Threading: with the automatic policy a call may split its slice across the threads of the
+/// current rayon pool once the slice is long enough (see [`Kernels::parallel_threshold`]), and
+/// does where splitting has timed faster than one thread in the policy's earlier calls of that
+/// kind and size on this machine; called inside `ThreadPool::install`, it uses that pool.
+/// [`Kernels::sequential`] never touches rayon. Results are the same bits whatever the split.
+/// No method allocates.
 ///
 /// ```
 /// use simd_activations::{Backend, Kernels};
@@ -90,7 +92,9 @@ impl Kernels {
     /// instead ([`Activation::automatic_threshold`](crate::Activation::automatic_threshold)):
     /// 1 Mi elements for the transcendental functions (exp, sigmoid, tanh), 4 Mi for
     /// the memory-bound ones (the ReLU family, hard sigmoid, hard swish), 64 Ki for softmax and
-    /// log-softmax (`rows * cols`; a single row is split across threads from 256 Ki on).
+    /// log-softmax (`rows * cols`; a single row is split across threads from 256 Ki on); and
+    /// above them it splits only where splitting has timed faster. A `parallel_threshold`
+    /// handle splits every call from `min_len` on, unconditionally.
     #[must_use]
     pub fn parallel_threshold(self, min_len: usize) -> Kernels {
         Kernels {
@@ -161,7 +165,7 @@ impl Kernels {
         validate::same_len(x, y)?;
         elementwise::run_prelu(
             self.arch,
-            self.min_len(Cost::Memory),
+            self.threading,
             OutOfPlace::new(x, y),
             slopes,
             inner,
@@ -177,13 +181,7 @@ impl Kernels {
         inner: usize,
     ) -> Result<(), Error> {
         validate::prelu(x.len(), slopes, inner)?;
-        elementwise::run_prelu(
-            self.arch,
-            self.min_len(Cost::Memory),
-            InPlace::new(x),
-            slopes,
-            inner,
-        );
+        elementwise::run_prelu(self.arch, self.threading, InPlace::new(x), slopes, inner);
         Ok(())
     }
 
@@ -261,12 +259,6 @@ impl Kernels {
     /// Runs a one-input kernel over `io` with this handle's backend and threading.
     #[inline]
     pub(crate) fn run<K: Unary, I: Io<Side = ()>>(&self, k: K, io: I) {
-        elementwise::run(self.arch, self.min_len(K::COST), io, k);
-    }
-
-    /// The length from which a kernel of class `cost` splits across threads; `None`: never.
-    #[inline]
-    fn min_len(&self, cost: Cost) -> Option<usize> {
-        self.threading.min_len(cost.parallel_min_len())
+        elementwise::run(self.arch, self.threading, K::COST, io, k);
     }
 }

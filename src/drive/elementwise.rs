@@ -3,32 +3,35 @@
 
 use pulp::{Simd, WithSimd};
 
-use super::for_each_piece;
+use super::{Cost, Threading, for_each_piece};
 use crate::simd::io::{Io, Kernel, OneInput};
 use crate::simd::prelu;
 
-/// Runs `k` over `io`: split across threads from `min_len` elements on (`None`: never), one
-/// dispatch per piece.
+/// Runs `k`, a kernel of class `cost`, over `io`: split across threads as `threading` says,
+/// one dispatch per piece.
 #[inline]
 pub(crate) fn run<I: Io, K: Kernel<I::Side>>(
     arch: pulp::Arch,
-    min_len: Option<usize>,
+    threading: Threading,
+    cost: Cost,
     io: I,
     k: K,
 ) {
-    for_each_piece(io, min_len, &|piece, _| arch.dispatch(Map { k, io: piece }));
+    for_each_piece(io, threading, cost, &|piece, _| {
+        arch.dispatch(Map { k, io: piece })
+    });
 }
 
 /// Runs PReLU over `io` (a tensor whose element `i` uses `slopes[(i / inner) % C]`).
 #[inline]
 pub(crate) fn run_prelu<I: OneInput>(
     arch: pulp::Arch,
-    min_len: Option<usize>,
+    threading: Threading,
     io: I,
     slopes: &[f32],
     inner: usize,
 ) {
-    for_each_piece(io, min_len, &|piece, start| {
+    for_each_piece(io, threading, Cost::Memory, &|piece, start| {
         arch.dispatch(Prelu {
             io: piece,
             start,

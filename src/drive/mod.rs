@@ -3,11 +3,14 @@
 //!
 //! Work is split only when it is long enough for the threads to pay for themselves: each
 //! kernel's [`Cost`] class sets the automatic threshold (what the thresholds are and how they
-//! were chosen: README, section Threads). Below the threshold there is no rayon call at all.
+//! were chosen: README, section Threads). Below the threshold there is no rayon call at all;
+//! above it the automatic policy times its calls and splits only where splitting has measured
+//! faster on this machine ([`adaptive`]).
 //! Splitting uses `rayon::join`, so a call made inside a user's `ThreadPool::install` runs on
 //! that pool and uses its thread count. [`elementwise`] drives the elementwise kernels (one or
 //! two inputs), [`rows`] softmax and log-softmax, both through [`split`].
 
+pub(crate) mod adaptive;
 pub(crate) mod elementwise;
 pub(crate) mod rows;
 
@@ -28,6 +31,9 @@ pub(crate) enum Cost {
     /// The ReLU family and other kernels of a few instructions: bound by memory traffic, a
     /// second thread helps only on large slices.
     Memory,
+    /// Softmax and log-softmax over rows (`rows * cols` elements): about exp's cost per
+    /// element, but a call pays the thread wake-up once for all its rows.
+    Rows,
 }
 
 impl Cost {
@@ -36,6 +42,7 @@ impl Cost {
         match self {
             Cost::Transcendental => 1 << 20,
             Cost::Memory => 1 << 22,
+            Cost::Rows => 1 << 16,
         }
     }
 }
@@ -45,55 +52,88 @@ impl Cost {
 pub(crate) enum Threading {
     /// Never: everything runs on the calling thread.
     Sequential,
-    /// From each kernel's own threshold on (its [`Cost`] class; softmax's row threshold).
+    /// From each kernel's own threshold on (its [`Cost`] class), where splitting has measured
+    /// faster than not on this machine ([`adaptive`]).
     Automatic,
     /// From this many elements on, for every kernel.
     FromLen(usize),
 }
 
-impl Threading {
-    /// The length from which to split, given the kernel's own threshold; `None`: never.
-    #[inline]
-    pub(crate) fn min_len(self, kernel_default: usize) -> Option<usize> {
-        match self {
-            Threading::Sequential => None,
-            Threading::Automatic => Some(kernel_default),
-            Threading::FromLen(n) => Some(n),
+/// What one call does about threads: how many to split across, and, under the automatic
+/// policy, the timer that reports how long the call took (see [`adaptive`]).
+pub(crate) struct Plan {
+    /// 1: the call runs whole on the calling thread.
+    pub(crate) threads: usize,
+    timer: Option<adaptive::Timer>,
+}
+
+impl Plan {
+    /// Ends the call: reports its time to the automatic policy.
+    pub(crate) fn finish(self) {
+        if let Some(timer) = self.timer {
+            timer.finish();
         }
     }
 }
 
-/// The number of threads to split `len` elements across: the current pool's when `len` reaches
-/// `min_len` (`None`: never), else 1. Asks rayon nothing below the threshold.
-#[inline]
-pub(crate) fn threads_for(len: usize, min_len: Option<usize>) -> usize {
-    if min_len.is_some_and(|m| len >= m.max(1)) {
-        rayon::current_num_threads()
-    } else {
-        1
+impl Threading {
+    /// The plan of a call of class `cost` on `len` elements. Asks rayon nothing below the
+    /// threshold, nor for sequential handles.
+    #[inline]
+    pub(crate) fn plan(self, len: usize, cost: Cost) -> Plan {
+        let min_len = match self {
+            Threading::Sequential => usize::MAX,
+            Threading::Automatic => cost.parallel_min_len(),
+            Threading::FromLen(n) => n.max(1),
+        };
+        let whole = Plan {
+            threads: 1,
+            timer: None,
+        };
+        if len < min_len {
+            return whole;
+        }
+        let threads = rayon::current_num_threads();
+        if threads <= 1 {
+            return whole;
+        }
+        match self {
+            Threading::Automatic => {
+                let timer = adaptive::start(cost, len);
+                Plan {
+                    threads: if timer.split() { threads } else { 1 },
+                    timer: Some(timer),
+                }
+            }
+            _ => Plan {
+                threads,
+                timer: None,
+            },
+        }
     }
 }
 
 /// Calls `f(piece, start)` on consecutive pieces of `io` covering it exactly, where `start` is
 /// the index of the piece's first element in `io`. Pieces run in parallel on the current rayon
-/// pool when `io.len() >= min_len` and the pool has more than one thread; otherwise `f` runs
-/// once, on the whole, on the calling thread.
+/// pool when `threading` says so for a call of class `cost` on `io.len()` elements; otherwise
+/// `f` runs once, on the whole, on the calling thread.
 #[inline]
-pub(crate) fn for_each_piece<I, F>(io: I, min_len: Option<usize>, f: &F)
+pub(crate) fn for_each_piece<I, F>(io: I, threading: Threading, cost: Cost, f: &F)
 where
     I: Io,
     F: Fn(I, usize) + Sync,
 {
     let len = io.len();
-    let threads = threads_for(len, min_len);
-    if threads <= 1 {
+    let plan = threading.plan(len, cost);
+    if plan.threads <= 1 {
         f(io, 0);
-        return;
+    } else {
+        let piece_len = len
+            .div_ceil(plan.threads * PIECES_PER_THREAD)
+            .next_multiple_of(PIECE_ALIGN);
+        split(io, 0, piece_len, f);
     }
-    let piece_len = len
-        .div_ceil(threads * PIECES_PER_THREAD)
-        .next_multiple_of(PIECE_ALIGN);
-    split(io, 0, piece_len, f);
+    plan.finish();
 }
 
 /// Calls `f(piece, start)` on pieces of `io` of `piece_len` elements (the last one shorter), in

@@ -1,14 +1,14 @@
 //! The row driver of softmax and log-softmax: splits a matrix into rows, rows into threads, and
 //! dispatches the SIMD passes of [`crate::simd::softmax`] once per piece of rows.
 //!
-//! Threading (automatic policy, from [`PARALLEL_MIN_LEN`] elements on, when the pool has more
-//! than one thread): many rows are split into pieces of whole rows; a few long rows are each
+//! Threading (automatic policy: from [`Cost::Rows`]'s threshold on, where splitting pays, when the
+//! pool has more than one thread): many rows are split into pieces of whole rows; a few long rows are each
 //! split across the threads (parallel max, parallel exp-sum along the fixed chunk tree, parallel
 //! last pass). Either way every row's result is bit-identical to the sequential one.
 
 use pulp::{Simd, WithSimd};
 
-use super::{PIECES_PER_THREAD, Threading, elementwise, split, threads_for};
+use super::{Cost, PIECES_PER_THREAD, Threading, elementwise, split};
 use crate::simd::Unary;
 use crate::simd::io::{Buffers, InPlace, Io, OutOfPlace};
 use crate::simd::softmax::{
@@ -17,9 +17,6 @@ use crate::simd::softmax::{
 };
 use crate::simd::softmax_short::{short_rows, takes_short_path};
 
-/// Elements (`rows * cols`) from which the automatic policy uses threads: softmax costs about
-/// as much per element as exp, but a call pays the thread wake-up once for all its rows.
-pub(crate) const PARALLEL_MIN_LEN: usize = 1 << 16;
 /// Row length from which a row that cannot be given a thread of its own is split across the
 /// threads: three synchronised phases, which pay only on long rows.
 const LONG_ROW_MIN_LEN: usize = 1 << 18;
@@ -240,11 +237,18 @@ pub(crate) fn run<I: RowIo>(
         return;
     }
     // Below the threshold (and for sequential handles) no rayon call at all.
-    let threads = threads_for(len, threading.min_len(PARALLEL_MIN_LEN));
-    if threads <= 1 {
+    let plan = threading.plan(len, Cost::Rows);
+    if plan.threads <= 1 {
         arch.dispatch(Rows { io, cols, kind });
-        return;
+    } else {
+        split_rows(arch, io, cols, kind, plan.threads);
     }
+    plan.finish();
+}
+
+/// Softmax or log-softmax over the rows of `io`, split across `threads` threads.
+fn split_rows<I: RowIo>(arch: pulp::Arch, io: I, cols: usize, kind: Kind, threads: usize) {
+    let len = Io::len(&io);
     let rows = len / cols;
     if rows >= 2 * threads || cols < LONG_ROW_MIN_LEN {
         let piece_rows = rows.div_ceil(threads * PIECES_PER_THREAD).max(1);
@@ -280,7 +284,13 @@ fn long_row<I: RowIo>(arch: pulp::Arch, mut io: I, kind: Kind, threads: usize) {
         Kind::Softmax => {
             let p = par_exp::<_, false>(arch, io.stored(), m, leaf_chunks);
             match softmax_scale(p) {
-                Some(scale) => elementwise::run(arch, Some(1), InPlace::new(io.output()), scale),
+                Some(scale) => elementwise::run(
+                    arch,
+                    Threading::FromLen(1),
+                    Cost::Rows,
+                    InPlace::new(io.output()),
+                    scale,
+                ),
                 None => io.output().fill(f32::NAN),
             }
         }
@@ -289,7 +299,7 @@ fn long_row<I: RowIo>(arch: pulp::Arch, mut io: I, kind: Kind, threads: usize) {
             match log_of_sum(p) {
                 Some(log_sum) => {
                     let f = LogSub { max: m, log_sum };
-                    elementwise::run(arch, Some(1), io, f);
+                    elementwise::run(arch, Threading::FromLen(1), Cost::Rows, io, f);
                 }
                 None => io.output().fill(f32::NAN),
             }
