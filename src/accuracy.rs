@@ -117,6 +117,9 @@ impl Report {
 pub enum Inputs<'a> {
     /// Every bit pattern in the range (within `0..2^32`): `Bits(0..1 << 32)` is every `f32`.
     Bits(Range<u64>),
+    /// Every `step`-th bit pattern of the range, from its start: `Strided(0..1 << 32, 7)` is
+    /// a uniform seventh of all `f32` (an odd step reaches every residue of the low bits).
+    Strided(Range<u64>, u64),
     /// These values.
     Values(&'a [f32]),
 }
@@ -126,6 +129,7 @@ impl Inputs<'_> {
     pub fn len(&self) -> u64 {
         match self {
             Inputs::Bits(r) => r.end.saturating_sub(r.start),
+            Inputs::Strided(r, step) => r.end.saturating_sub(r.start).div_ceil((*step).max(1)),
             Inputs::Values(v) => v.len() as u64,
         }
     }
@@ -141,7 +145,7 @@ impl Inputs<'_> {
 /// should be sequential ones (the parallelism is here). Returns one report per kernel, in
 /// order.
 ///
-/// Panics if a bit range reaches beyond `2^32`.
+/// Panics if a bit range reaches beyond `2^32`, or on a stride of 0.
 pub fn measure<K, R>(inputs: Inputs<'_>, kernels: &[K], reference: R, bound: u32) -> Vec<Report>
 where
     K: Fn(&[f32], &mut [f32]) + Sync,
@@ -154,20 +158,26 @@ where
         compare_block(x, kernels, &reference, bound, &mut reports);
         reports
     };
+    let patterns = |bits: Range<u64>, step: u64| {
+        assert!(bits.end <= 1 << 32, "bit patterns are 32-bit");
+        assert!(step > 0, "a stride of 0");
+        let count = bits.end.saturating_sub(bits.start).div_ceil(step);
+        let blocks = count.div_ceil(BLOCK as u64);
+        (0..blocks)
+            .into_par_iter()
+            .fold(empty, |reports, b| {
+                let lo = b * BLOCK as u64;
+                let hi = (lo + BLOCK as u64).min(count);
+                let x: Vec<f32> = (lo..hi)
+                    .map(|i| f32::from_bits((bits.start + i * step) as u32))
+                    .collect();
+                block(reports, &x)
+            })
+            .reduce(empty, merge)
+    };
     match inputs {
-        Inputs::Bits(bits) => {
-            assert!(bits.end <= 1 << 32, "bit patterns are 32-bit");
-            let blocks = bits.end.saturating_sub(bits.start).div_ceil(BLOCK as u64);
-            (0..blocks)
-                .into_par_iter()
-                .fold(empty, |reports, b| {
-                    let lo = bits.start + b * BLOCK as u64;
-                    let hi = (lo + BLOCK as u64).min(bits.end);
-                    let x: Vec<f32> = (lo..hi).map(|b| f32::from_bits(b as u32)).collect();
-                    block(reports, &x)
-                })
-                .reduce(empty, merge)
-        }
+        Inputs::Bits(bits) => patterns(bits, 1),
+        Inputs::Strided(bits, step) => patterns(bits, step),
         Inputs::Values(values) => values
             .par_chunks(BLOCK)
             .fold(empty, block)
@@ -271,6 +281,35 @@ mod tests {
             1,
         );
         assert!(loose[0].passed());
+    }
+
+    #[test]
+    fn a_stride_visits_every_step_th_pattern_from_the_start() {
+        // Step 1024 from a multiple of 1024 lands on every input the faulty kernel gets wrong;
+        // from one past it, on none.
+        let step = 1024;
+        let on = measure(
+            Inputs::Strided(RANGE, step),
+            &[off_by_one_sometimes],
+            reference::exp_one,
+            0,
+        )
+        .remove(0);
+        assert_eq!(on.inputs, (RANGE.end - RANGE.start) / step);
+        assert_eq!(on.over_bound, on.inputs);
+        let off = measure(
+            Inputs::Strided(RANGE.start + 1..RANGE.end, step),
+            &[off_by_one_sometimes],
+            reference::exp_one,
+            0,
+        )
+        .remove(0);
+        assert_eq!(
+            off.inputs,
+            Inputs::Strided(RANGE.start + 1..RANGE.end, step).len()
+        );
+        assert_eq!(off.over_bound, 0);
+        assert!(off.passed());
     }
 
     #[test]

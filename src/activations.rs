@@ -93,6 +93,26 @@ macro_rules! for_each_activation {
                 naive: |x| x.tanh(),
                 special: "NaN -> NaN, `+-inf` -> `+-1`, `+-0` -> `+-0`, tiny `x` -> `x`",
             }
+            /// SiLU (swish), `x * sigmoid(x) = x / (1 + exp(-x))`, with full relative accuracy
+            /// in the negative tail, down to subnormal results.
+            Silu {} => silu, silu_inplace {
+                bound: 2,
+                cost: Transcendental,
+                kernel: crate::simd::swish::silu,
+                reference: crate::reference::silu_one,
+                naive: |x| x / (1.0 + (-x).exp()),
+                special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
+            }
+            /// quick GELU, `x * sigmoid(1.702 x)`: the product `1.702 x` is carried exactly into
+            /// `exp`, so the negative tail keeps full relative accuracy down to subnormal results.
+            QuickGelu {} => quick_gelu, quick_gelu_inplace {
+                bound: 2,
+                cost: Transcendental,
+                kernel: crate::simd::swish::quick_gelu,
+                reference: crate::reference::quick_gelu_one,
+                naive: |x| x / (1.0 + (-1.702 * x).exp()),
+                special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
+            }
             /// ReLU: `if x < 0 { +0 } else { x }` (not `max(x, 0)`, whose NaN handling differs
             /// by instruction set).
             Relu {} => relu, relu_inplace {

@@ -43,6 +43,33 @@ pub fn sigmoid_one(x: f32) -> f32 {
     s as f32
 }
 
+/// `x * sigmoid(k x)` in `f64` (no intermediate overflows).
+fn swish_f64(x: f64, k: f64) -> f64 {
+    let t = k * x;
+    if t >= 0.0 {
+        x / (1.0 + (-t).exp())
+    } else if x == f64::NEG_INFINITY {
+        // The limit (`-inf * 0` would be NaN).
+        -0.0
+    } else {
+        let e = t.exp();
+        x * e / (1.0 + e)
+    }
+}
+
+/// SiLU, `x / (1 + exp(-x))`, of one value, in `f64`, rounded to `f32`.
+#[inline]
+pub fn silu_one(x: f32) -> f32 {
+    swish_f64(f64::from(x), 1.0) as f32
+}
+
+/// quick GELU, `x / (1 + exp(-1.702 x))` (1.702 in `f64`), of one value, in `f64`, rounded
+/// to `f32`.
+#[inline]
+pub fn quick_gelu_one(x: f32) -> f32 {
+    swish_f64(f64::from(x), 1.702) as f32
+}
+
 /// `tanh(x)` of one value, in `f64`, rounded to `f32`.
 #[inline]
 pub fn tanh_one(x: f32) -> f32 {

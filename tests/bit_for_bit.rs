@@ -7,7 +7,8 @@
 //! `softmax(33)` and `log_softmax(33)` entries and scalar `softmax(7)`, when rows of up to 48
 //! columns got their own path (`src/simd/softmax_short.rs`: row sums in `f64` in element order
 //! instead of 16 logical lanes); the bound and the AVX2 == AVX-512 identity are unchanged, and
-//! the SIMD results for 7 columns did not change.
+//! the SIMD results for 7 columns did not change. `silu` and `quick_gelu` entries added with
+//! those functions.
 
 mod common;
 
@@ -85,6 +86,8 @@ fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
     both!(x, exp, exp_inplace);
     both!(x, sigmoid, sigmoid_inplace);
     both!(x, tanh, tanh_inplace);
+    both!(x, silu, silu_inplace);
+    both!(x, quick_gelu, quick_gelu_inplace);
     both!(x, relu, relu_inplace);
     both!(x, leaky_relu, leaky_relu_inplace, 0.01);
     both!(x, leaky_relu, leaky_relu_inplace, -1.5);
@@ -236,4 +239,16 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("softmax(1000)/inplace", "avx512", 0x5e2e0fe9da48e97d),
     ("log_softmax(1000)", "avx512", 0xd13e035c6c24bef0),
     ("log_softmax(1000)/inplace", "avx512", 0xd13e035c6c24bef0),
+    ("silu", "scalar", 0xe2894ace9545f2ab),
+    ("silu/inplace", "scalar", 0xe2894ace9545f2ab),
+    ("quick_gelu", "scalar", 0x42e96f9aa7194429),
+    ("quick_gelu/inplace", "scalar", 0x42e96f9aa7194429),
+    ("silu", "avx2", 0xe8b412108a5d95ad),
+    ("silu/inplace", "avx2", 0xe8b412108a5d95ad),
+    ("quick_gelu", "avx2", 0xccf86cc82b9920cc),
+    ("quick_gelu/inplace", "avx2", 0xccf86cc82b9920cc),
+    ("silu", "avx512", 0xe8b412108a5d95ad),
+    ("silu/inplace", "avx512", 0xe8b412108a5d95ad),
+    ("quick_gelu", "avx512", 0xccf86cc82b9920cc),
+    ("quick_gelu/inplace", "avx512", 0xccf86cc82b9920cc),
 ];

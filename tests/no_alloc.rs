@@ -77,6 +77,8 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.exp(x, y).unwrap();
     k.sigmoid(x, y).unwrap();
     k.tanh(x, y).unwrap();
+    k.silu(x, y).unwrap();
+    k.quick_gelu(x, y).unwrap();
     k.relu(x, y).unwrap();
     k.leaky_relu(x, y, 0.01).unwrap();
     k.hard_sigmoid(x, y).unwrap();
@@ -97,6 +99,8 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.exp_inplace(z);
     k.sigmoid_inplace(z);
     k.tanh_inplace(z);
+    k.silu_inplace(z);
+    k.quick_gelu_inplace(z);
     k.relu_inplace(z);
     k.leaky_relu_inplace(z, 0.5).unwrap();
     k.hard_sigmoid_inplace(z);

@@ -527,6 +527,49 @@ fn sigmoid_mixes_deep_lanes_with_nan_and_ordinary_lanes() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// SiLU, quick GELU
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn silu_and_quick_gelu_limits_signed_zeros_and_tails() {
+    for act in [Activation::Silu, Activation::QuickGelu] {
+        let f = Kernel::Act(act);
+        // +inf stays, -inf and the far negative tail give -0.0, zeros keep their sign.
+        for (x, want) in [
+            (f32::INFINITY, f32::INFINITY),
+            (f32::MAX, f32::MAX),
+            (1e30, 1e30),
+            (f32::NEG_INFINITY, -0.0),
+            (f32::MIN, -0.0),
+            (-1e30, -0.0),
+            (-200.0, -0.0),
+            (0.0, 0.0),
+            (-0.0, -0.0),
+        ] {
+            at_every_position(f, x, &|what, _, got| expect_bits(what, got, want));
+        }
+        // In the tails, down to subnormal results, and on subnormal inputs: the reference's
+        // bits within the bound, at every position of a vector (both paths).
+        for x in [
+            -20.0, -50.0, -60.0, -62.0, -90.0, -100.0, -105.0, -108.0, 1e-40, -1e-40, 3e-45,
+            -3e-45, 1e-38, -1e-38, 1e-8, -1e-8, 30.0, 88.0, 100.0,
+        ] {
+            let want = reference::activate_one(act, x);
+            at_every_position(f, x, &|what, _, got| {
+                let d = ulp::distance(got, want);
+                assert!(
+                    d <= act.ulp_bound(),
+                    "{what}: got {}, expected {} within {} ULP",
+                    bits(got),
+                    bits(want),
+                    act.ulp_bound()
+                );
+            });
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // hard sigmoid, hard swish
 // ---------------------------------------------------------------------------------------------
 

@@ -54,7 +54,7 @@ pub(crate) const EXP_MIN_NONZERO_INPUT: f32 = -103.972_08;
 pub(crate) fn exp_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     let (t, n) = round_scaled(simd, x, LOG2E, MAGIC_BIAS);
     // r = x - n ln2, |r| <= ln2/2 (plus a hair on the scalar backend).
-    let r = minus_n_ln2_over(simd, x, n, 1.0);
+    let r = reduce(simd, x, n, None, 1.0);
     scale_by_pow2(simd, exp_reduced(simd, r), n, t)
 }
 
@@ -66,14 +66,6 @@ fn round_scaled<S: Simd>(simd: S, x: S::f32s, scale: f32, magic: f32) -> (S::f32
     let magic = simd.splat_f32s(magic);
     let t = simd.mul_add_e_f32s(x, simd.splat_f32s(scale), magic);
     (t, simd.sub_f32s(t, magic))
-}
-
-/// `x - n ln2 / k` (`k` = 1 or 2, which divides both Cody-Waite constants exactly), with the
-/// first step exact even without FMA.
-#[inline(always)]
-fn minus_n_ln2_over<S: Simd>(simd: S, x: S::f32s, n: S::f32s, k: f32) -> S::f32s {
-    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI / k), x);
-    simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO / k), r)
 }
 
 /// `1 - exp(2x)` (that is, `-expm1(2x)`) for every lane, to full relative accuracy also near 0
@@ -97,7 +89,7 @@ pub(crate) fn neg_expm1_twice_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s
     let h = if S::F32_LANES == 1 {
         // pulp's one-lane backend (`Scalar`) evaluates `mul_add_e` unfused: the rounded
         // product `n * ln2/2` would cost up to 3 ULP, so it takes the two-constant reduction.
-        minus_n_ln2_over(simd, x, n, 2.0)
+        reduce(simd, x, n, None, 2.0)
     } else {
         // With FMA one constant suffices, which saves an FMA per element in a loop bound by
         // the FMA units: ln2/2 rounded to f32 is off by only 9.5e-10, so h is off by
@@ -143,7 +135,7 @@ fn exp_reduced<S: Simd>(simd: S, r: S::f32s) -> S::f32s {
 
 /// Inputs `|x| <= NORMAL_SCALE_MAX` have `n = round(x log2 e)` in `[-126, 126]`, so `2^n` is a
 /// normal f32 (`126 / log2 e = 87.34`, rounded down).
-const NORMAL_SCALE_MAX: f32 = 87.336;
+pub(crate) const NORMAL_SCALE_MAX: f32 = 87.336;
 
 /// The AVX-512 level, if `simd` is it (resolved at compile time): the one place where exp
 /// leaves the generic trait, for `vscalefps`.
@@ -172,15 +164,101 @@ fn as_v4<S: Simd>(simd: &S) -> Option<&pulp::x86::V4> {
 /// 24-bit odd significand of `log2 e` in f32 divides no odd integer below 2^9.)
 #[inline(always)]
 pub(crate) fn exp_normal_scale<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    exp_lo_normal_scale(simd, x, None)
+}
+
+/// [`exp_normal_scale`] of `x + lo`, where `lo` (if any) is a small correction below `x`'s
+/// precision that enters the reduced argument after the exact Cody-Waite step (see
+/// [`reduce`]), so that the result is as accurate as `exp` of the unrounded sum.
+#[inline(always)]
+pub(crate) fn exp_lo_normal_scale<S: Simd>(simd: S, x: S::f32s, lo: Option<S::f32s>) -> S::f32s {
     if as_v4(&simd).is_some() {
         // One `vscalefps` scales there, whatever the range.
-        return exp_unguarded(simd, x);
+        let (t, n) = round_scaled(simd, x, LOG2E, MAGIC_BIAS);
+        return scale_by_pow2(simd, exp_reduced(simd, reduce(simd, x, n, lo, 1.0)), n, t);
     }
     // The low bits of t hold the biased exponent n + 127 of 2^n.
     let (t, n) = round_scaled(simd, x, LOG2E, MAGIC_BIAS + 127.0);
-    let r = minus_n_ln2_over(simd, x, n, 1.0);
+    let r = reduce(simd, x, n, lo, 1.0);
     let s = simd.wrapping_dyn_shl_u32s(simd.transmute_u32s_f32s(t), simd.splat_u32s(23));
     simd.mul_f32s(exp_reduced(simd, r), simd.transmute_f32s_u32s(s))
+}
+
+/// `r = x + lo - n ln2 / k` (`k` = 1 or 2, which divides both Cody-Waite constants exactly):
+/// the first step is exact (also without FMA), `lo` (if any) joins the exact difference, the
+/// second constant comes last.
+#[inline(always)]
+fn reduce<S: Simd>(simd: S, x: S::f32s, n: S::f32s, lo: Option<S::f32s>, k: f32) -> S::f32s {
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI / k), x);
+    let r = match lo {
+        Some(lo) => simd.add_f32s(r, lo),
+        None => r,
+    };
+    simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO / k), r)
+}
+
+/// `exp(x + lo) = p * 2^n` as its parts: `p = exp(r)` (in about `[0.7, 1.42]`) and the integer
+/// `n = round(x log2 e)` as `i32` lanes, for finite `|x| <= 2^22` (`lo` as in
+/// [`exp_lo_normal_scale`]); [`scale_exactly`] puts them together, also into the subnormal
+/// range, and a caller may first multiply `p` by a factor of its own (`x exp(x)` keeps full
+/// precision where `exp(x)` alone would be subnormal).
+#[inline(always)]
+pub(crate) fn exp_lo_parts<S: Simd>(
+    simd: S,
+    x: S::f32s,
+    lo: Option<S::f32s>,
+) -> (S::f32s, S::i32s) {
+    let (t, n) = round_scaled(simd, x, LOG2E, MAGIC_BIAS);
+    let p = exp_reduced(simd, reduce(simd, x, n, lo, 1.0));
+    // n as a two's-complement integer: the low bits of t.
+    let ni = simd.sub_u32s(
+        simd.transmute_u32s_f32s(t),
+        simd.splat_u32s(MAGIC_BIAS.to_bits()),
+    );
+    (p, simd.transmute_i32s_u32s(ni))
+}
+
+/// `v * 2^n` rounded once (to nearest, ties to even), without computing with a subnormal
+/// number, for normal `v` with `2^-20 <= |v| < 2^20` and integral `n` with a normal or
+/// subnormal (or zero) result: at most `127` above `v`'s exponent.
+///
+/// A normal result is `v` with `n` added to its exponent bits. A subnormal one is built as an
+/// integer: its bit pattern is `k = round(|v| 2^(n + 149))`, where `|v| 2^(n + 149)` is exact
+/// (a power-of-two scaling that stays in the normal range) and adding `2^23` rounds it to an
+/// integer, ties to even, exactly as the hardware rounds a subnormal result (a carry into
+/// `2^23` gives the smallest normal number, also right). On Intel cores every operation that
+/// reads or makes a subnormal costs a microcode assist (README: adversarial findings).
+#[inline(always)]
+pub(crate) fn scale_exactly<S: Simd>(simd: S, v: S::f32s, n: S::i32s) -> S::f32s {
+    const TWO_23: f32 = 8_388_608.0;
+    let bits = simd.transmute_u32s_f32s(v);
+    let sign = simd.and_u32s(bits, simd.splat_u32s(SIGN_BIT));
+    let magnitude = simd.and_u32s(bits, simd.splat_u32s(!SIGN_BIT));
+    let n_bits = simd.transmute_u32s_i32s(n);
+    let normal = simd.add_u32s(
+        bits,
+        simd.wrapping_dyn_shl_u32s(n_bits, simd.splat_u32s(23)),
+    );
+    // 2^(n + 149), with the exponent clamped so that the factor is normal and the product
+    // too (results beyond the clamps are not subnormal, or round to 0 either way).
+    let e = simd.add_i32s(n, simd.splat_i32s(149));
+    let e = simd.max_i32s(
+        simd.min_i32s(e, simd.splat_i32s(127)),
+        simd.splat_i32s(-100),
+    );
+    let biased = simd.add_u32s(simd.transmute_u32s_i32s(e), simd.splat_u32s(127));
+    let factor = simd.transmute_f32s_u32s(simd.wrapping_dyn_shl_u32s(biased, simd.splat_u32s(23)));
+    let prod = simd.mul_f32s(simd.transmute_f32s_u32s(magnitude), factor);
+    let k = simd.sub_u32s(
+        simd.transmute_u32s_f32s(simd.add_f32s(prod, simd.splat_f32s(TWO_23))),
+        simd.splat_u32s(TWO_23.to_bits()),
+    );
+    // Subnormal: the biased exponent of v plus n is below 1.
+    let exponent = simd.wrapping_dyn_shr_u32s(magnitude, simd.splat_u32s(23));
+    let result_exponent = simd.add_i32s(simd.transmute_i32s_u32s(exponent), n);
+    let subnormal = simd.less_than_i32s(result_exponent, simd.splat_i32s(1));
+    let k = simd.or_u32s(k, sign);
+    simd.transmute_f32s_u32s(simd.select_u32s(subnormal, k, normal))
 }
 
 /// `p * 2^n` rounded once, for integral `n` in `[-150, 128]`, where `t` is `n + MAGIC_BIAS` (the
@@ -225,7 +303,7 @@ pub(crate) fn flush_underflow<S: Simd>(simd: S, x: S::f32s, e: S::f32s) -> S::f3
 
 /// Below this `|x|` (`2^-25`), `exp(x)` rounds to 1: the general path computes `exp(0)`
 /// there, which keeps subnormal inputs out of the arithmetic.
-const TINY_INPUT: f32 = 1.0 / 33_554_432.0;
+pub(crate) const TINY_INPUT: f32 = 1.0 / 33_554_432.0;
 
 /// Whether every lane has `TINY_INPUT <= |x| <= NORMAL_SCALE_MAX` (no NaN): then `exp` needs
 /// no guard, its `2^n` is normal, and no operation sees or makes a subnormal number (which
@@ -235,13 +313,20 @@ const TINY_INPUT: f32 = 1.0 / 33_554_432.0;
 /// to the top.
 #[inline(always)]
 pub(crate) fn all_in_normal_range<S: Simd>(simd: S, x: S::f32s) -> bool {
-    const LOW: u32 = TINY_INPUT.to_bits();
-    const SPAN: u32 = NORMAL_SCALE_MAX.to_bits() - LOW;
+    all_in_range(simd, x, TINY_INPUT, NORMAL_SCALE_MAX)
+}
+
+/// Whether every lane has `low <= |x| <= high` (no NaN; `0 < low < high` finite), in one
+/// integer comparison (see [`all_in_normal_range`]).
+#[inline(always)]
+pub(crate) fn all_in_range<S: Simd>(simd: S, x: S::f32s, low: f32, high: f32) -> bool {
+    let low = low.to_bits();
+    let span = high.to_bits() - low;
     let abs = simd.transmute_u32s_f32s(abs(simd, x));
-    let shifted = simd.add_u32s(abs, simd.splat_u32s(SIGN_BIT.wrapping_sub(LOW)));
+    let shifted = simd.add_u32s(abs, simd.splat_u32s(SIGN_BIT.wrapping_sub(low)));
     let outside = simd.greater_than_i32s(
         simd.transmute_i32s_u32s(shifted),
-        simd.splat_i32s((SPAN ^ SIGN_BIT) as i32),
+        simd.splat_i32s((span ^ SIGN_BIT) as i32),
     );
     simd.first_true_m32s(outside) == S::F32_LANES
 }
@@ -290,37 +375,16 @@ pub(crate) fn exp_scaled_in_float<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 /// findings); the results are bit-identical to scaling in floating point.
 #[inline(always)]
 pub(crate) fn exp_general<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
-    const TWO_23: f32 = 8_388_608.0;
     let tiny = simd.less_than_f32s(abs(simd, x), simd.splat_f32s(TINY_INPUT));
+    // Tiny lanes computed as exp(0); the others clamped so that `n` stays in the range of
+    // `scale_exactly` (the clamped lanes are replaced below).
     let x0 = simd.select_f32s(tiny, simd.splat_f32s(0.0), x);
-    let (t, n) = round_scaled(simd, x0, LOG2E, MAGIC_BIAS);
-    let p = exp_reduced(simd, minus_n_ln2_over(simd, x0, n, 1.0));
-    // n as a two's-complement integer: the low bits of t.
-    let ni = simd.sub_u32s(
-        simd.transmute_u32s_f32s(t),
-        simd.splat_u32s(MAGIC_BIAS.to_bits()),
+    let x0 = simd.max_f32s(
+        simd.min_f32s(x0, simd.splat_f32s(100.0)),
+        simd.splat_f32s(-200.0),
     );
-    let exponent = simd.wrapping_dyn_shl_u32s(ni, simd.splat_u32s(23));
-    let normal = simd.add_u32s(simd.transmute_u32s_f32s(p), exponent);
-    // 2^(n + 149) for n clamped to [-150, -126] (normal: biased exponents 126 to 150).
-    let ni = simd.transmute_i32s_u32s(ni);
-    let ns = simd.max_i32s(
-        simd.min_i32s(ni, simd.splat_i32s(-126)),
-        simd.splat_i32s(-150),
-    );
-    let biased = simd.add_u32s(simd.transmute_u32s_i32s(ns), simd.splat_u32s(149 + 127));
-    let scale = simd.wrapping_dyn_shl_u32s(biased, simd.splat_u32s(23));
-    let prod = simd.mul_f32s(p, simd.transmute_f32s_u32s(scale));
-    let k = simd.sub_u32s(
-        simd.transmute_u32s_f32s(simd.add_f32s(prod, simd.splat_f32s(TWO_23))),
-        simd.splat_u32s(TWO_23.to_bits()),
-    );
-    // Subnormal: n <= -127, or n = -126 with p < 1 (prod < 2^23 in both cases).
-    let subnormal = simd.and_m32s(
-        simd.less_than_i32s(ni, simd.splat_i32s(-125)),
-        simd.less_than_f32s(prod, simd.splat_f32s(TWO_23)),
-    );
-    let e = simd.transmute_f32s_u32s(simd.select_u32s(subnormal, k, normal));
+    let (p, n) = exp_lo_parts(simd, x0, None);
+    let e = scale_exactly(simd, p, n);
     let over = simd.greater_than_f32s(x, simd.splat_f32s(EXP_MAX_FINITE_INPUT));
     let e = simd.select_f32s(over, simd.splat_f32s(f32::INFINITY), e);
     quiet_nan_passthrough(simd, x, flush_underflow(simd, x, e))
@@ -334,8 +398,6 @@ pub(crate) fn exp_general<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 #[inline(always)]
 pub(crate) fn exp_nonpositive_lo<S: Simd>(simd: S, x: S::f32s, lo: S::f32s) -> S::f32s {
     let (t, n) = round_scaled(simd, x, LOG2E, MAGIC_BIAS);
-    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
-    let r = simd.add_f32s(r, lo);
-    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
+    let r = reduce(simd, x, n, Some(lo), 1.0);
     scale_by_pow2(simd, exp_reduced(simd, r), n, t)
 }

@@ -23,6 +23,7 @@ pub(crate) mod relu;
 pub(crate) mod sigmoid;
 pub(crate) mod softmax;
 pub(crate) mod softmax_short;
+pub(crate) mod swish;
 pub(crate) mod tanh;
 
 use pulp::Simd;
