@@ -483,6 +483,19 @@ macro_rules! activation_enum {
                     $(Activation::$variant { $($p)? } => $reference(x $(, $p)?),)*
                 }
             }
+
+            /// [`activate_one`] on every element of `x` (equal lengths), the match taken once
+            /// outside the loop (per element it keeps the loop from being compiled per
+            /// function: the references of the cheap functions ran 30x slower).
+            pub(crate) fn activate_each(act: Activation, x: &[f32], y: &mut [f32]) {
+                match act {
+                    $(Activation::$variant { $($p)? } => {
+                        for (y, &x) in y.iter_mut().zip(x) {
+                            *y = $reference(x $(, $p)?);
+                        }
+                    })*
+                }
+            }
         }
     };
 }

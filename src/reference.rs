@@ -124,9 +124,7 @@ pub fn hard_swish_one(x: f32) -> f32 {
 pub fn activate(act: Activation, x: &[f32], y: &mut [f32]) -> Result<(), Error> {
     act.validate()?;
     same_len(x, y)?;
-    for (y, &x) in y.iter_mut().zip(x) {
-        *y = activate_one(act, x);
-    }
+    crate::activations::reference_slices::activate_each(act, x, y);
     Ok(())
 }
 
