@@ -113,6 +113,27 @@ macro_rules! for_each_activation {
                 naive: |x| x / (1.0 + (-1.702 * x).exp()),
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
             }
+            /// GELU in its tanh form, `x / 2 * (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`: the
+            /// argument is carried exactly into `exp`, so the negative tail keeps full relative
+            /// accuracy down to subnormal results.
+            GeluTanh {} => gelu_tanh, gelu_tanh_inplace {
+                bound: 3,
+                cost: Transcendental,
+                kernel: crate::simd::swish::gelu_tanh,
+                reference: crate::reference::gelu_tanh_one,
+                naive: |x| 0.5 * x * (1.0 + (0.797_884_6 * (x + 0.044715 * x * x * x)).tanh()),
+                special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
+            }
+            /// mish, `x * tanh(softplus(x)) = x * tanh(ln(1 + exp(x)))`, with full relative
+            /// accuracy in the negative tail, down to subnormal results.
+            Mish {} => mish, mish_inplace {
+                bound: 3,
+                cost: Transcendental,
+                kernel: crate::simd::mish::mish,
+                reference: crate::reference::mish_one,
+                naive: |x| x * (1.0 + x.exp()).ln().tanh(),
+                special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
+            }
             /// ReLU: `if x < 0 { +0 } else { x }` (not `max(x, 0)`, whose NaN handling differs
             /// by instruction set).
             Relu {} => relu, relu_inplace {

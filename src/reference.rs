@@ -43,9 +43,9 @@ pub fn sigmoid_one(x: f32) -> f32 {
     s as f32
 }
 
-/// `x * sigmoid(k x)` in `f64` (no intermediate overflows).
-fn swish_f64(x: f64, k: f64) -> f64 {
-    let t = k * x;
+/// `x * sigmoid(t)` in `f64` with `t = k x`, or `w` where given (no intermediate overflows).
+fn swish_f64(x: f64, k: f64, w: f64) -> f64 {
+    let t = if w.is_nan() { k * x } else { w };
     if t >= 0.0 {
         x / (1.0 + (-t).exp())
     } else if x == f64::NEG_INFINITY {
@@ -60,14 +60,35 @@ fn swish_f64(x: f64, k: f64) -> f64 {
 /// SiLU, `x / (1 + exp(-x))`, of one value, in `f64`, rounded to `f32`.
 #[inline]
 pub fn silu_one(x: f32) -> f32 {
-    swish_f64(f64::from(x), 1.0) as f32
+    swish_f64(f64::from(x), 1.0, f64::NAN) as f32
 }
 
 /// quick GELU, `x / (1 + exp(-1.702 x))` (1.702 in `f64`), of one value, in `f64`, rounded
 /// to `f32`.
 #[inline]
 pub fn quick_gelu_one(x: f32) -> f32 {
-    swish_f64(f64::from(x), 1.702) as f32
+    swish_f64(f64::from(x), 1.702, f64::NAN) as f32
+}
+
+/// GELU, tanh form, `x / 2 * (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`, of one value, in
+/// `f64` as `x * sigmoid(2 sqrt(2 / pi) (x + 0.044715 x^3))` (the same function, without the
+/// cancellation of `1 + tanh` in the negative tail), rounded to `f32`.
+#[inline]
+pub fn gelu_tanh_one(x: f32) -> f32 {
+    let x = f64::from(x);
+    let u = (2.0 / core::f64::consts::PI).sqrt() * (x + 0.044715 * x * x * x);
+    swish_f64(x, 1.0, 2.0 * u) as f32
+}
+
+/// mish, `x * tanh(ln(1 + exp(x)))`, of one value, in `f64`, rounded to `f32`.
+#[inline]
+pub fn mish_one(x: f32) -> f32 {
+    let x = f64::from(x);
+    if x == f64::NEG_INFINITY {
+        // The limit (`-inf * 0` would be NaN).
+        return -0.0;
+    }
+    (x * x.exp().ln_1p().tanh()) as f32
 }
 
 /// `tanh(x)` of one value, in `f64`, rounded to `f32`.

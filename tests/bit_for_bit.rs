@@ -88,6 +88,8 @@ fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
     both!(x, tanh, tanh_inplace);
     both!(x, silu, silu_inplace);
     both!(x, quick_gelu, quick_gelu_inplace);
+    both!(x, gelu_tanh, gelu_tanh_inplace);
+    both!(x, mish, mish_inplace);
     both!(x, relu, relu_inplace);
     both!(x, leaky_relu, leaky_relu_inplace, 0.01);
     both!(x, leaky_relu, leaky_relu_inplace, -1.5);

@@ -66,4 +66,6 @@ prove_each! {
     tanh_on_every_input: "tanh",
     silu_on_every_input: "silu",
     quick_gelu_on_every_input: "quick_gelu",
+    gelu_tanh_on_every_input: "gelu_tanh",
+    mish_on_every_input: "mish",
 }

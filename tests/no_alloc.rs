@@ -79,6 +79,8 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.tanh(x, y).unwrap();
     k.silu(x, y).unwrap();
     k.quick_gelu(x, y).unwrap();
+    k.gelu_tanh(x, y).unwrap();
+    k.mish(x, y).unwrap();
     k.relu(x, y).unwrap();
     k.leaky_relu(x, y, 0.01).unwrap();
     k.hard_sigmoid(x, y).unwrap();
@@ -101,6 +103,8 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.tanh_inplace(z);
     k.silu_inplace(z);
     k.quick_gelu_inplace(z);
+    k.gelu_tanh_inplace(z);
+    k.mish_inplace(z);
     k.relu_inplace(z);
     k.leaky_relu_inplace(z, 0.5).unwrap();
     k.hard_sigmoid_inplace(z);

@@ -527,12 +527,17 @@ fn sigmoid_mixes_deep_lanes_with_nan_and_ordinary_lanes() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SiLU, quick GELU
+// SiLU, quick GELU, GELU (tanh form), mish
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn silu_and_quick_gelu_limits_signed_zeros_and_tails() {
-    for act in [Activation::Silu, Activation::QuickGelu] {
+fn swish_family_and_mish_limits_signed_zeros_and_tails() {
+    for act in [
+        Activation::Silu,
+        Activation::QuickGelu,
+        Activation::GeluTanh,
+        Activation::Mish,
+    ] {
         let f = Kernel::Act(act);
         // +inf stays, -inf and the far negative tail give -0.0, zeros keep their sign.
         for (x, want) in [
@@ -551,8 +556,8 @@ fn silu_and_quick_gelu_limits_signed_zeros_and_tails() {
         // In the tails, down to subnormal results, and on subnormal inputs: the reference's
         // bits within the bound, at every position of a vector (both paths).
         for x in [
-            -20.0, -50.0, -60.0, -62.0, -90.0, -100.0, -105.0, -108.0, 1e-40, -1e-40, 3e-45,
-            -3e-45, 1e-38, -1e-38, 1e-8, -1e-8, 30.0, 88.0, 100.0,
+            -9.0, -10.0, -10.3, -20.0, -50.0, -60.0, -62.0, -90.0, -100.0, -105.0, -108.0, 1e-40,
+            -1e-40, 3e-45, -3e-45, 1e-38, -1e-38, 1e-8, -1e-8, 10.0, 15.0, 30.0, 88.0, 100.0,
         ] {
             let want = reference::activate_one(act, x);
             at_every_position(f, x, &|what, _, got| {

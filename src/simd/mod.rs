@@ -18,6 +18,7 @@
 pub(crate) mod exp;
 pub(crate) mod hard;
 pub(crate) mod io;
+pub(crate) mod mish;
 pub(crate) mod prelu;
 pub(crate) mod relu;
 pub(crate) mod sigmoid;
@@ -47,6 +48,28 @@ pub(crate) fn neg_abs<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 pub(crate) fn with_sign_of<S: Simd>(simd: S, t: S::f32s, x: S::f32s) -> S::f32s {
     let sign = simd.and_u32s(simd.transmute_u32s_f32s(x), simd.splat_u32s(SIGN_BIT));
     simd.transmute_f32s_u32s(simd.or_u32s(simd.transmute_u32s_f32s(t), sign))
+}
+
+/// `(a b, err)` with `a b + err` exactly the product: one FMA where the backend fuses, else
+/// Dekker's product of Veltkamp's 12-bit halves (the one-lane backend: `mul_add_e` is not
+/// fused there). Valid for finite products of finite `|a|, |b| < 2^100` (the split's `4097 a`
+/// must not overflow).
+#[inline(always)]
+pub(crate) fn two_prod<S: Simd>(simd: S, a: S::f32s, b: S::f32s) -> (S::f32s, S::f32s) {
+    let p = simd.mul_f32s(a, b);
+    if S::F32_LANES > 1 {
+        return (p, simd.mul_add_e_f32s(a, b, simd.neg_f32s(p)));
+    }
+    let split = |v: S::f32s| {
+        let c = simd.mul_f32s(v, simd.splat_f32s(4097.0));
+        let hi = simd.sub_f32s(c, simd.sub_f32s(c, v));
+        (hi, simd.sub_f32s(v, hi))
+    };
+    let ((a1, a2), (b1, b2)) = (split(a), split(b));
+    let e = simd.sub_f32s(simd.mul_f32s(a1, b1), p);
+    let e = simd.add_f32s(e, simd.mul_f32s(a1, b2));
+    let e = simd.add_f32s(e, simd.mul_f32s(a2, b1));
+    (p, simd.add_f32s(e, simd.mul_f32s(a2, b2)))
 }
 
 /// The sign bit of an f32.
