@@ -127,7 +127,7 @@ impl Argument for GeluTanh {
 }
 
 /// `2 sqrt(2 / pi)` and `2 sqrt(2 / pi) 0.044715`, each as the nearest f32 plus the rest.
-const C1: f32 = 1.595_769_1;
+const C1: f32 = 1.595_769_2;
 const C1_LO: f32 = (1.595_769_121_605_730_7_f64 - C1 as f64) as f32;
 const C3: f32 = 0.071_354_814;
 const C3_LO: f32 = (0.071_354_816_272_600_25_f64 - C3 as f64) as f32;
