@@ -7,7 +7,8 @@
 //! `softmax(33)` and `log_softmax(33)` entries and scalar `softmax(7)`, when rows of up to 48
 //! columns got their own path (`src/simd/softmax_short.rs`: row sums in `f64` in element order
 //! instead of 16 logical lanes); the bound and the AVX2 == AVX-512 identity are unchanged, and
-//! the SIMD results for 7 columns did not change.
+//! the SIMD results for 7 columns did not change. The `elu` and `selu` entries were added with
+//! those functions; no other entry changed.
 
 mod common;
 
@@ -85,6 +86,9 @@ fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
     both!(x, exp, exp_inplace);
     both!(x, sigmoid, sigmoid_inplace);
     both!(x, tanh, tanh_inplace);
+    both!(x, elu, elu_inplace, 1.0);
+    both!(x, elu, elu_inplace, 0.5);
+    both!(x, selu, selu_inplace);
     both!(x, relu, relu_inplace);
     both!(x, leaky_relu, leaky_relu_inplace, 0.01);
     both!(x, leaky_relu, leaky_relu_inplace, -1.5);
@@ -146,6 +150,12 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("sigmoid/inplace", "scalar", 0xb0a4db88ffe9058a),
     ("tanh", "scalar", 0xdbd455c989b8983d),
     ("tanh/inplace", "scalar", 0xdbd455c989b8983d),
+    ("elu(1.0)", "scalar", 0x188959c859065f26),
+    ("elu(1.0)/inplace", "scalar", 0x188959c859065f26),
+    ("elu(0.5)", "scalar", 0x2ce8c9672489de43),
+    ("elu(0.5)/inplace", "scalar", 0x2ce8c9672489de43),
+    ("selu", "scalar", 0xe500bd08edff0355),
+    ("selu/inplace", "scalar", 0xe500bd08edff0355),
     ("relu", "scalar", 0xf12f85eb33e81454),
     ("relu/inplace", "scalar", 0xf12f85eb33e81454),
     ("leaky_relu(0.01)", "scalar", 0x564f4fdac4d7f9aa),
@@ -178,6 +188,12 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("sigmoid/inplace", "avx2", 0xb0f5e76e2fd0e6d1),
     ("tanh", "avx2", 0x0b030522e514ae62),
     ("tanh/inplace", "avx2", 0x0b030522e514ae62),
+    ("elu(1.0)", "avx2", 0xd6db2e012e5f6387),
+    ("elu(1.0)/inplace", "avx2", 0xd6db2e012e5f6387),
+    ("elu(0.5)", "avx2", 0x200e66540b03fe2e),
+    ("elu(0.5)/inplace", "avx2", 0x200e66540b03fe2e),
+    ("selu", "avx2", 0x64bdefcb5debf551),
+    ("selu/inplace", "avx2", 0x64bdefcb5debf551),
     ("relu", "avx2", 0xf12f85eb33e81454),
     ("relu/inplace", "avx2", 0xf12f85eb33e81454),
     ("leaky_relu(0.01)", "avx2", 0x564f4fdac4d7f9aa),
@@ -210,6 +226,12 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("sigmoid/inplace", "avx512", 0xb0f5e76e2fd0e6d1),
     ("tanh", "avx512", 0x0b030522e514ae62),
     ("tanh/inplace", "avx512", 0x0b030522e514ae62),
+    ("elu(1.0)", "avx512", 0xd6db2e012e5f6387),
+    ("elu(1.0)/inplace", "avx512", 0xd6db2e012e5f6387),
+    ("elu(0.5)", "avx512", 0x200e66540b03fe2e),
+    ("elu(0.5)/inplace", "avx512", 0x200e66540b03fe2e),
+    ("selu", "avx512", 0x64bdefcb5debf551),
+    ("selu/inplace", "avx512", 0x64bdefcb5debf551),
     ("relu", "avx512", 0xf12f85eb33e81454),
     ("relu/inplace", "avx512", 0xf12f85eb33e81454),
     ("leaky_relu(0.01)", "avx512", 0x564f4fdac4d7f9aa),
