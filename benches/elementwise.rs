@@ -11,8 +11,8 @@
 //!   (`Kernels::with_backend(b)?.sequential()`);
 //! - `automatic`: `Kernels::global()`, the handle behind the free functions (best backend;
 //!   split across rayon threads from `Activation::automatic_threshold()` on: 1 Mi elements for
-//!   the transcendental kernels (exp, sigmoid, tanh), 4 Mi for the memory-bound ones (the ReLU
-//!   family, PReLU, hard_sigmoid, hard_swish): so threaded at 16 Mi only);
+//!   the transcendental kernels (exp, sigmoid, tanh, elu, selu), 4 Mi for the memory-bound ones
+//!   (the ReLU family, PReLU, hard_sigmoid, hard_swish): so threaded at 16 Mi only);
 //! - `ref`: `simd_activations::reference` (f64 math rounded to f32);
 //! - `naive`: the `std` loop a user would write (`simd_activations::naive::activate`;
 //!   `support::naive::prelu`);

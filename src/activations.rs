@@ -54,6 +54,7 @@ macro_rules! inplace_result {
 /// /// doc shared by the variant, the method and the free function
 /// Variant { param = default } => name, name_inplace {   (at most one parameter)
 ///     bound: ULP bound (0: exact),
+///     bound_other_param: ULP bound for a parameter other than the default (optional),
 ///     cost: Transcendental | Memory,
 ///     kernel: generic fn (simd, x[, param]) -> S::f32s,
 ///     reference: fn (x[, param]) -> f32, in f64 rounded once,
@@ -134,6 +135,29 @@ macro_rules! for_each_activation {
                 naive: |x| x * (1.0 + x.exp()).ln().tanh(),
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
             }
+            /// ELU: `if x > 0 { x } else { alpha * expm1(x) }` (any finite `alpha`; PyTorch's
+            /// default 1). Within 2 ULP for `alpha = 1` (no product), 3 ULP for other alphas
+            /// (checked by a dense sweep over many alphas).
+            Elu { alpha = 1.0 } => elu, elu_inplace {
+                bound: 2,
+                bound_other_param: 3,
+                cost: Transcendental,
+                kernel: crate::simd::elu::elu,
+                reference: crate::reference::elu_one,
+                naive: |x| if x > 0.0 { x } else { alpha * x.exp_m1() },
+                special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-alpha`, `-0.0` -> `alpha * -0.0` (`-0.0` for `alpha > 0`)",
+            }
+            /// SELU, with PyTorch's constants ([`SELU_LAMBDA`](crate::reference::SELU_LAMBDA),
+            /// [`SELU_ALPHA`](crate::reference::SELU_ALPHA)):
+            /// `lambda * (if x > 0 { x } else { alpha * expm1(x) })`.
+            Selu {} => selu, selu_inplace {
+                bound: 3,
+                cost: Transcendental,
+                kernel: crate::simd::elu::selu,
+                reference: crate::reference::selu_one,
+                naive: |x| 1.050_701 * if x > 0.0 { x } else { 1.673_263_2 * x.exp_m1() },
+                special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-lambda * alpha` (-1.7580993), `-0.0` -> `-0.0`",
+            }
             /// ReLU: `if x < 0 { +0 } else { x }` (not `max(x, 0)`, whose NaN handling differs
             /// by instruction set).
             Relu {} => relu, relu_inplace {
@@ -181,6 +205,7 @@ macro_rules! activation_enum {
         $(#[doc = $doc:literal])*
         $variant:ident { $($p:ident = $default:expr)? } => $name:ident, $inplace:ident {
             bound: $bound:expr,
+            $(bound_other_param: $bound_other:expr,)?
             cost: $cost:ident,
             kernel: $kernel:path,
             reference: $reference:path,
@@ -216,7 +241,11 @@ macro_rules! activation_enum {
             $(
                 $(#[doc = $doc])*
                 #[doc = ""]
-                #[doc = concat!("Bound: ", stringify!($bound), " ULP. Special values: ", $special, ".")]
+                #[doc = concat!(
+                    "Bound: ", stringify!($bound), " ULP",
+                    $(" (", stringify!($bound_other), " ULP with another parameter value)",)?
+                    ". Special values: ", $special, "."
+                )]
                 $variant $({
                     #[doc = concat!("`", stringify!($p), "` (default ", stringify!($default), ").")]
                     $p: f32
@@ -238,10 +267,25 @@ macro_rules! activation_enum {
             }
 
             /// The proven error bound in ULP against the `f64` reference rounded to `f32`, on
-            /// every input and every backend (0: exact).
+            /// every input and every backend (0: exact). It can depend on the parameter: ELU's
+            /// is 2 at its default `alpha = 1` (no product to round) and 3 for other alphas.
             pub fn ulp_bound(&self) -> u32 {
                 match self {
-                    $(Activation::$variant { .. } => $bound,)*
+                    $(Activation::$variant { .. } => {
+                        $(if !self.has_default_param() {
+                            return $bound_other;
+                        })?
+                        $bound
+                    })*
+                }
+            }
+
+            /// Whether the parameter, if any, has its default value (bit for bit).
+            fn has_default_param(&self) -> bool {
+                match *self {
+                    $(Activation::$variant { $($p)? } => {
+                        true $(&& $p.to_bits() == ($default as f32).to_bits())?
+                    })*
                 }
             }
 
@@ -374,7 +418,9 @@ macro_rules! activation_enum {
                 $(#[doc = $doc])*
                 #[doc = ""]
                 #[doc = concat!(
-                    "Error bound: ", stringify!($bound), " ULP against the `f64` reference ",
+                    "Error bound: ", stringify!($bound), " ULP",
+                    $(" (", stringify!($bound_other), " ULP with another parameter value)",)?
+                    " against the `f64` reference ",
                     "rounded to `f32` (0: exact), on every input and backend. Special values: ",
                     $special, "."
                 )]
@@ -446,7 +492,9 @@ macro_rules! activation_enum {
             $(#[doc = $doc])*
             #[doc = ""]
             #[doc = concat!(
-                "Within ", stringify!($bound), " ULP of the `f64` reference rounded to `f32` ",
+                "Within ", stringify!($bound), " ULP",
+                $(" (", stringify!($bound_other), " ULP with another parameter value)",)?
+                " of the `f64` reference rounded to `f32` ",
                 "(0: exact) on every input; special values: ", $special, ". Runs on the best backend ",
                 "of this CPU, split across rayon threads for long slices; see [`Kernels::",
                 stringify!($name), "`] for the errors."

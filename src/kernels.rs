@@ -90,7 +90,7 @@ impl Kernels {
     ///
     /// The automatic policy ([`Kernels::automatic_threading`]) uses per-kernel thresholds
     /// instead ([`Activation::automatic_threshold`](crate::Activation::automatic_threshold)):
-    /// 1 Mi elements for the transcendental functions (exp, sigmoid, tanh), 4 Mi for
+    /// 1 Mi elements for the transcendental functions (exp, sigmoid, tanh, elu, selu), 4 Mi for
     /// the memory-bound ones (the ReLU family, hard sigmoid, hard swish), 64 Ki for softmax and
     /// log-softmax (`rows * cols`; a single row is split across threads from 256 Ki on); and
     /// above them it splits only where splitting has timed faster. A `parallel_threshold`

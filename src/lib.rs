@@ -1,23 +1,26 @@
 //! SIMD-accelerated activation functions for `f32` slices, with stated error bounds.
 //!
-//! The kernels compute `exp`, sigmoid, tanh, ReLU, Leaky ReLU, PReLU, hard sigmoid and hard
-//! swish over slices, and softmax and log-softmax over the rows of a matrix. They are
+//! The kernels compute `exp`, sigmoid, tanh, ELU, SELU, ReLU, Leaky ReLU, PReLU, hard sigmoid
+//! and hard swish over slices, and softmax and log-softmax over the rows of a matrix. They are
 //! written once, generic over [`pulp`]'s `Simd` trait, and dispatched at run time to AVX-512,
 //! AVX2 + FMA or portable scalar code (see [`Backend`]); long slices are split across rayon
 //! threads. `exp` is the crate's own (range reduction, minimax polynomial, exponent bit tricks)
-//! and sigmoid and tanh are built on it.
+//! and sigmoid, tanh, ELU and SELU are built on it (the last three on its `expm1` form).
 //!
 //! # Accuracy
 //! Error bounds are stated in ULP (see [`ulp`]) against the `f64` result rounded to `f32`
 //! ([`mod@reference`]), on every backend, subnormal results included. The elementwise bounds
-//! are proven on all 2^32 inputs; each function's doc, and [`Activation`], state its bound and
-//! special values ([`Activation::ulp_bound`] returns it):
+//! are proven on all 2^32 inputs (ELU at its default alpha; other alphas by a dense sweep);
+//! each function's doc, and [`Activation`], state its bound and special values
+//! ([`Activation::ulp_bound`] returns it):
 //!
 //! | function | bound | special values |
 //! |---|---|---|
 //! | [`exp`] | 1 ULP | NaN -> NaN, `x > 88.72283` -> `+inf`, `-inf` -> `+0` |
 //! | [`sigmoid`] | 2 ULP | NaN -> NaN, `+inf` -> 1, `-inf` -> 0, `-0.0` -> 0.5, in `[0, 1]` |
 //! | [`tanh`] | 2 ULP | NaN -> NaN, `+-inf` -> `+-1`, `+-0` -> `+-0`, odd bit for bit |
+//! | [`elu`] | 2 ULP (`alpha = 1`), 3 ULP (other alphas) | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-alpha`, `-0.0` -> `alpha * -0.0` |
+//! | [`selu`] | 3 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-lambda * alpha`, `-0.0` -> `-0.0` |
 //! | [`relu`], [`leaky_relu`], [`prelu`] | exact | NaN -> NaN, `-0.0` -> `-0.0` |
 //! | [`hard_sigmoid`] | 1 ULP | NaN -> NaN, `x <= -3` -> 0, `x >= 3` -> 1 |
 //! | [`hard_swish`] | 2 ULP | NaN -> NaN, `x <= -3` -> `-0.0`, `-0.0` -> `-0.0` |

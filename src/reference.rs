@@ -97,6 +97,30 @@ pub fn tanh_one(x: f32) -> f32 {
     f64::from(x).tanh() as f32
 }
 
+/// SELU's `lambda`, PyTorch's constant (`1.0507009873554804934193349852946`, here to `f64`
+/// precision).
+pub const SELU_LAMBDA: f64 = 1.050_700_987_355_480_5;
+/// SELU's `alpha`, PyTorch's constant (`1.6732632423543772848170429916717`, here to `f64`
+/// precision).
+pub const SELU_ALPHA: f64 = 1.673_263_242_354_377_2;
+
+/// `if x > 0 { x } else { alpha * expm1(x) }` of one value, in `f64`, rounded to `f32`.
+#[inline]
+pub fn elu_one(x: f32, alpha: f32) -> f32 {
+    elu_f64(f64::from(x), f64::from(alpha)) as f32
+}
+
+/// `lambda * (if x > 0 { x } else { alpha * expm1(x) })` of one value with
+/// [`SELU_LAMBDA`] and [`SELU_ALPHA`], in `f64`, rounded to `f32`.
+#[inline]
+pub fn selu_one(x: f32) -> f32 {
+    (SELU_LAMBDA * elu_f64(f64::from(x), SELU_ALPHA)) as f32
+}
+
+fn elu_f64(x: f64, alpha: f64) -> f64 {
+    if x > 0.0 { x } else { alpha * x.exp_m1() }
+}
+
 /// `if x < 0 { slope * x } else { x }` of one value (the product of two `f32` is exact in
 /// `f64`, so this is the correctly rounded result).
 #[inline]

@@ -7,8 +7,9 @@
 //! `softmax(33)` and `log_softmax(33)` entries and scalar `softmax(7)`, when rows of up to 48
 //! columns got their own path (`src/simd/softmax_short.rs`: row sums in `f64` in element order
 //! instead of 16 logical lanes); the bound and the AVX2 == AVX-512 identity are unchanged, and
-//! the SIMD results for 7 columns did not change. `silu` and `quick_gelu` entries added with
-//! those functions.
+//! the SIMD results for 7 columns did not change. The entries of `silu`, `quick_gelu`,
+//! `gelu_tanh`, `mish`, `elu` and `selu` were added with those functions; no other
+//! entry changed.
 
 mod common;
 
@@ -90,6 +91,9 @@ fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
     both!(x, quick_gelu, quick_gelu_inplace);
     both!(x, gelu_tanh, gelu_tanh_inplace);
     both!(x, mish, mish_inplace);
+    both!(x, elu, elu_inplace, 1.0);
+    both!(x, elu, elu_inplace, 0.5);
+    both!(x, selu, selu_inplace);
     both!(x, relu, relu_inplace);
     both!(x, leaky_relu, leaky_relu_inplace, 0.01);
     both!(x, leaky_relu, leaky_relu_inplace, -1.5);
@@ -151,6 +155,12 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("sigmoid/inplace", "scalar", 0xb0a4db88ffe9058a),
     ("tanh", "scalar", 0xdbd455c989b8983d),
     ("tanh/inplace", "scalar", 0xdbd455c989b8983d),
+    ("elu(1.0)", "scalar", 0x188959c859065f26),
+    ("elu(1.0)/inplace", "scalar", 0x188959c859065f26),
+    ("elu(0.5)", "scalar", 0x2ce8c9672489de43),
+    ("elu(0.5)/inplace", "scalar", 0x2ce8c9672489de43),
+    ("selu", "scalar", 0xe500bd08edff0355),
+    ("selu/inplace", "scalar", 0xe500bd08edff0355),
     ("relu", "scalar", 0xf12f85eb33e81454),
     ("relu/inplace", "scalar", 0xf12f85eb33e81454),
     ("leaky_relu(0.01)", "scalar", 0x564f4fdac4d7f9aa),
@@ -183,6 +193,12 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("sigmoid/inplace", "avx2", 0xb0f5e76e2fd0e6d1),
     ("tanh", "avx2", 0x0b030522e514ae62),
     ("tanh/inplace", "avx2", 0x0b030522e514ae62),
+    ("elu(1.0)", "avx2", 0xd6db2e012e5f6387),
+    ("elu(1.0)/inplace", "avx2", 0xd6db2e012e5f6387),
+    ("elu(0.5)", "avx2", 0x200e66540b03fe2e),
+    ("elu(0.5)/inplace", "avx2", 0x200e66540b03fe2e),
+    ("selu", "avx2", 0x64bdefcb5debf551),
+    ("selu/inplace", "avx2", 0x64bdefcb5debf551),
     ("relu", "avx2", 0xf12f85eb33e81454),
     ("relu/inplace", "avx2", 0xf12f85eb33e81454),
     ("leaky_relu(0.01)", "avx2", 0x564f4fdac4d7f9aa),
@@ -215,6 +231,12 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("sigmoid/inplace", "avx512", 0xb0f5e76e2fd0e6d1),
     ("tanh", "avx512", 0x0b030522e514ae62),
     ("tanh/inplace", "avx512", 0x0b030522e514ae62),
+    ("elu(1.0)", "avx512", 0xd6db2e012e5f6387),
+    ("elu(1.0)/inplace", "avx512", 0xd6db2e012e5f6387),
+    ("elu(0.5)", "avx512", 0x200e66540b03fe2e),
+    ("elu(0.5)/inplace", "avx512", 0x200e66540b03fe2e),
+    ("selu", "avx512", 0x64bdefcb5debf551),
+    ("selu/inplace", "avx512", 0x64bdefcb5debf551),
     ("relu", "avx512", 0xf12f85eb33e81454),
     ("relu/inplace", "avx512", 0xf12f85eb33e81454),
     ("leaky_relu(0.01)", "avx512", 0x564f4fdac4d7f9aa),
@@ -253,4 +275,16 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("silu/inplace", "avx512", 0xe8b412108a5d95ad),
     ("quick_gelu", "avx512", 0xccf86cc82b9920cc),
     ("quick_gelu/inplace", "avx512", 0xccf86cc82b9920cc),
+    ("gelu_tanh", "scalar", 0x9c43e780ae3ef096),
+    ("gelu_tanh/inplace", "scalar", 0x9c43e780ae3ef096),
+    ("mish", "scalar", 0xf8e13975c80c1a3f),
+    ("mish/inplace", "scalar", 0xf8e13975c80c1a3f),
+    ("gelu_tanh", "avx2", 0x631d390848f5b705),
+    ("gelu_tanh/inplace", "avx2", 0x631d390848f5b705),
+    ("mish", "avx2", 0x6b6fca8e3d02eb11),
+    ("mish/inplace", "avx2", 0x6b6fca8e3d02eb11),
+    ("gelu_tanh", "avx512", 0x631d390848f5b705),
+    ("gelu_tanh/inplace", "avx512", 0x631d390848f5b705),
+    ("mish", "avx512", 0x6b6fca8e3d02eb11),
+    ("mish/inplace", "avx512", 0x6b6fca8e3d02eb11),
 ];

@@ -9,8 +9,8 @@
 //! `reference::prelu_channels_first`, in both layouts, on the same handles.
 //!
 //! Threading: the automatic policy splits from each activation's
-//! `Activation::automatic_threshold()` on (1 Mi elements for exp, sigmoid and tanh, 4 Mi for the
-//! memory-bound ones: the ReLU family, PReLU, hard sigmoid, hard swish); the tests of
+//! `Activation::automatic_threshold()` on (1 Mi elements for exp, sigmoid, tanh, ELU and SELU, 4
+//! Mi for the memory-bound ones: the ReLU family, PReLU, hard sigmoid, hard swish); the tests of
 //! automatic threading use lengths above these ([`above_automatic_threshold`]), and
 //! `threading_splits_where_the_policy_says` and the large PReLU test observe the split itself
 //! (another thread of the pool takes pieces of the work).

@@ -68,4 +68,6 @@ prove_each! {
     quick_gelu_on_every_input: "quick_gelu",
     gelu_tanh_on_every_input: "gelu_tanh",
     mish_on_every_input: "mish",
+    elu_on_every_input: "elu",
+    selu_on_every_input: "selu",
 }

@@ -46,6 +46,8 @@ fn named(
         Activation::GeluTanh => call!(gelu_tanh),
         Activation::Mish => call!(mish),
         Activation::Relu => call!(relu),
+        Activation::Elu { alpha } => call!(elu, alpha),
+        Activation::Selu => call!(selu),
         Activation::LeakyRelu { alpha } => call!(leaky_relu, alpha),
         Activation::HardSigmoid => call!(hard_sigmoid),
         Activation::HardSwish => call!(hard_swish),
@@ -87,6 +89,8 @@ fn named_inplace(
         Activation::GeluTanh => call!(gelu_tanh_inplace),
         Activation::Mish => call!(mish_inplace),
         Activation::Relu => call!(relu_inplace),
+        Activation::Elu { alpha } => call!(elu_inplace, alpha),
+        Activation::Selu => call!(selu_inplace),
         Activation::LeakyRelu { alpha } => call!(leaky_relu_inplace, alpha),
         Activation::HardSigmoid => call!(hard_sigmoid_inplace),
         Activation::HardSwish => call!(hard_swish_inplace),
@@ -109,6 +113,8 @@ fn named_reference(
         Activation::GeluTanh => ("gelu_tanh", reference::gelu_tanh(x, y)),
         Activation::Mish => ("mish", reference::mish(x, y)),
         Activation::Relu => ("relu", reference::relu(x, y)),
+        Activation::Elu { alpha } => ("elu", reference::elu(x, y, alpha)),
+        Activation::Selu => ("selu", reference::selu(x, y)),
         Activation::LeakyRelu { alpha } => ("leaky_relu", reference::leaky_relu(x, y, alpha)),
         Activation::HardSigmoid => ("hard_sigmoid", reference::hard_sigmoid(x, y)),
         Activation::HardSwish => ("hard_swish", reference::hard_swish(x, y)),
@@ -125,17 +131,20 @@ const BOUNDS: &[(&str, u32)] = &[
     ("quick_gelu", 2),
     ("gelu_tanh", 3),
     ("mish", 3),
+    ("elu", 2),
+    ("selu", 3),
     ("relu", 0),
     ("leaky_relu", 0),
     ("hard_sigmoid", 1),
     ("hard_swish", 2),
 ];
 
-/// Every activation of `ALL`, and Leaky ReLU with other slopes.
+/// Every activation of `ALL`, and Leaky ReLU and ELU with other parameters.
 fn activations() -> Vec<Activation> {
     let mut v = Activation::ALL.to_vec();
     for alpha in [0.2, -1.5, 0.0, -0.0, 3.0, f32::MAX] {
         v.push(Activation::LeakyRelu { alpha });
+        v.push(Activation::Elu { alpha });
     }
     v
 }
@@ -204,6 +213,8 @@ fn name_is_the_free_function_name() {
             "quick_gelu",
             "gelu_tanh",
             "mish",
+            "elu",
+            "selu",
             "relu",
             "leaky_relu",
             "hard_sigmoid",
@@ -218,19 +229,29 @@ fn ulp_bounds_param_names_and_special_values() {
         let want = BOUNDS.iter().find(|(n, _)| *n == a.name()).expect("listed");
         assert_eq!(a.ulp_bound(), want.1, "{a}");
         let param = match a {
-            Activation::LeakyRelu { .. } => Some("alpha"),
+            Activation::LeakyRelu { .. } | Activation::Elu { .. } => Some("alpha"),
             _ => None,
         };
         assert_eq!(a.param_name(), param, "{a}");
         let s = a.special_values();
         assert!(s.starts_with("NaN -> NaN"), "{a}: {s:?}");
     }
-    // The parameter does not change the bound or the name.
+    // The parameter does not change the name, nor Leaky ReLU's bound; ELU's is 2 at its
+    // default alpha (no product to round) and 3 for any other.
     let a = Activation::LeakyRelu { alpha: -3.5 };
     assert_eq!((a.name(), a.ulp_bound()), ("leaky_relu", 0));
+    for (alpha, bound) in [(1.0, 2), (0.5, 3), (-1.0, 3), (0.0, 3), (1.000_000_1, 3)] {
+        let a = Activation::Elu { alpha };
+        assert_eq!((a.name(), a.ulp_bound()), ("elu", bound), "{a}");
+    }
     // The default of the one parameter.
     assert!(
         Activation::ALL.contains(&Activation::LeakyRelu { alpha: 0.01 }),
+        "{:?}",
+        Activation::ALL
+    );
+    assert!(
+        Activation::ALL.contains(&Activation::Elu { alpha: 1.0 }),
         "{:?}",
         Activation::ALL
     );
@@ -247,7 +268,8 @@ fn parse(s: &str) -> Result<Activation, Error> {
 /// `a` and `b` are the same variant with bit-identical parameters (`-0.0` is not `0.0`).
 fn same(a: Activation, b: Activation) -> bool {
     match (a, b) {
-        (Activation::LeakyRelu { alpha: p }, Activation::LeakyRelu { alpha: q }) => {
+        (Activation::LeakyRelu { alpha: p }, Activation::LeakyRelu { alpha: q })
+        | (Activation::Elu { alpha: p }, Activation::Elu { alpha: q }) => {
             p.to_bits() == q.to_bits()
         }
         _ => a == b,
@@ -267,6 +289,7 @@ fn display_and_from_str_round_trip() {
         f32::from_bits(1),
     ] {
         all.push(Activation::LeakyRelu { alpha: v });
+        all.push(Activation::Elu { alpha: v });
     }
     for _ in 0..1000 {
         // Finite bit patterns of both signs (the lowest exponent bit cleared: never inf/NaN).
@@ -283,6 +306,7 @@ fn display_and_from_str_round_trip() {
     for &a in Activation::ALL {
         match a {
             Activation::LeakyRelu { .. } => assert_eq!(a.to_string(), "leaky_relu(0.01)"),
+            Activation::Elu { .. } => assert_eq!(a.to_string(), "elu(1)"),
             _ => assert_eq!(a.to_string(), a.name()),
         }
     }
@@ -303,6 +327,11 @@ fn display_and_from_str_round_trip() {
         parse("leaky_relu(3.0)").unwrap(),
         Activation::LeakyRelu { alpha: 3.0 }
     ));
+    for (alpha, text) in [(0.5, "elu(0.5)"), (1.0, "elu(1)"), (-1.0, "elu(-1)")] {
+        let a = Activation::Elu { alpha };
+        assert_eq!(a.to_string(), text);
+        assert!(same(parse(text).unwrap(), a), "{text}");
+    }
 }
 
 /// Names honour width and alignment, as `str`'s `Display` does (tables of a report line up).
@@ -322,6 +351,8 @@ fn from_str_defaults_and_white_space() {
         parse("leaky_relu").unwrap(),
         Activation::LeakyRelu { alpha: 0.01 }
     ));
+    // "elu" is ELU with alpha 1 (PyTorch's default).
+    assert!(same(parse("elu").unwrap(), Activation::Elu { alpha: 1.0 }));
     for (s, want) in [
         (" leaky_relu( 0.2 ) ", Activation::LeakyRelu { alpha: 0.2 }),
         ("leaky_relu (0.2)", Activation::LeakyRelu { alpha: 0.2 }),
@@ -333,6 +364,8 @@ fn from_str_defaults_and_white_space() {
         (" sigmoid ", Activation::Sigmoid),
         ("quick_gelu ", Activation::QuickGelu),
         ("hard_swish\n", Activation::HardSwish),
+        (" elu( 0.5 ) ", Activation::Elu { alpha: 0.5 }),
+        ("\tselu\n", Activation::Selu),
     ] {
         let got = parse(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
         assert!(same(got, want), "{s:?}: {got:?}");
@@ -402,6 +435,8 @@ fn from_str_errors() {
         ("leaky_relu(inf)", f32::INFINITY),
         ("leaky_relu(-inf)", f32::NEG_INFINITY),
         ("leaky_relu(1e39)", f32::INFINITY), // rounds to infinity
+        ("elu(NaN)", f32::NAN),
+        ("elu(-inf)", f32::NEG_INFINITY),
     ] {
         match parse(s) {
             Err(Error::InvalidParameter {

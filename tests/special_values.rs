@@ -9,8 +9,9 @@
 //! underflow and gradual-underflow range; sigmoid's limits, subnormal results and range
 //! `[0, 1]`; tanh's limits, signed zeros, range `[-1, 1]`, oddness and tiny arguments; hard
 //! sigmoid's and hard swish's limits (0 and `-0.0` from -3 down, 1 and `x` from 3 up), hard
-//! sigmoid's range `[0, 1]` and hard swish's signed zeros; mixed vectors for the kernels that
-//! take a second path per vector.
+//! sigmoid's range `[0, 1]` and hard swish's signed zeros; ELU's and SELU's limits (`-alpha`,
+//! `-lambda alpha`), signed zeros and tiny inputs over many alphas; mixed vectors for the
+//! kernels that take a second path per vector.
 //!
 //! Each special value is tried at every position of buffers of 37 and 48 elements, so that it
 //! is seen in every lane of a full vector and in the masked tail; the other elements must not be
@@ -47,6 +48,7 @@ fn kernels() -> Vec<Kernel> {
         .iter()
         .copied()
         .chain([0.0, -2.0].map(|alpha| Activation::LeakyRelu { alpha }))
+        .chain([0.5, -1.0, 0.0].map(|alpha| Activation::Elu { alpha }))
         .map(Kernel::Act)
         .chain([
             Kernel::Prelu(PRELU_SLOPES),
@@ -572,6 +574,99 @@ fn swish_family_and_mish_limits_signed_zeros_and_tails() {
             });
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ELU, SELU
+// ---------------------------------------------------------------------------------------------
+
+/// ELU's alphas of these tests: the default, others of both signs, 0, and extremes.
+const ELU_ALPHAS: [f32; 9] = [1.0, 0.5, 1.5, 2.0, 1e-3, 10.0, -1.0, 0.0, 3e38];
+
+#[test]
+fn elu_and_selu_limits_and_signed_zeros() {
+    // SELU's lambda * alpha, in f64 rounded once: selu(-inf).
+    let selu_floor = -(reference::SELU_LAMBDA * reference::SELU_ALPHA) as f32;
+    assert_eq!(selu_floor.to_bits(), 0xBFE1_0966, "-1.7580993");
+    let mut cases: Vec<(Activation, f32, f32)> = vec![
+        (Activation::Selu, f32::NEG_INFINITY, selu_floor),
+        (Activation::Selu, f32::INFINITY, f32::INFINITY),
+        (Activation::Selu, -0.0, -0.0),
+        (Activation::Selu, 0.0, 0.0),
+        (Activation::Selu, f32::MAX, f32::INFINITY), // lambda * MAX overflows
+        (Activation::Selu, -1e30, selu_floor),
+    ];
+    for alpha in ELU_ALPHAS {
+        let elu = Activation::Elu { alpha };
+        cases.extend([
+            (elu, f32::NEG_INFINITY, -alpha),
+            (elu, -1e30, -alpha),
+            (elu, -17.5, -alpha),
+            (elu, f32::INFINITY, f32::INFINITY),
+            (elu, f32::MAX, f32::MAX),
+            (elu, 0.0, 0.0),
+            (elu, f32::from_bits(1), f32::from_bits(1)),
+            (elu, -0.0, alpha * -0.0),
+        ]);
+    }
+    for (act, x, want) in cases {
+        at_every_position(Kernel::Act(act), x, &|what, _, got| {
+            expect_bits(&format!("{what}, x = {x:e}"), got, want)
+        });
+    }
+}
+
+#[test]
+fn elu_and_selu_tiny_and_subnormal_inputs_are_within_the_bound() {
+    // |x| < 2^-25 (zeros and subnormals included): `alpha x`, `lambda x` or `lambda alpha x`,
+    // built without subnormal arithmetic; every such input of both signs, strided.
+    let top = 2.0f32.powi(-25).to_bits();
+    let x: Vec<f32> = (0..=top)
+        .step_by(1021)
+        .flat_map(|b| [f32::from_bits(b), -f32::from_bits(b)])
+        .collect();
+    let acts = ELU_ALPHAS
+        .iter()
+        .map(|&alpha| Activation::Elu { alpha })
+        .chain([Activation::Selu]);
+    for act in acts {
+        for (b, k) in common::backends() {
+            let y = eval(Kernel::Act(act), Some(&k), &x);
+            for (&xi, &got) in x.iter().zip(&y) {
+                let want = reference::activate_one(act, xi);
+                expect_ulp(&format!("{act} on {b}"), xi, got, want, act.ulp_bound());
+            }
+        }
+    }
+    // ELU with alpha 1 returns tiny x itself, both signs.
+    let k = Kernels::new();
+    let mut y = vec![0.0; x.len()];
+    k.elu(&x, &mut y, 1.0).unwrap();
+    common::assert_same_bits("elu(1) of tiny x", &x, &y, &x);
+}
+
+#[test]
+fn elu_and_selu_mix_tiny_lanes_with_nan_inf_and_ordinary_lanes() {
+    // A vector holding a tiny lane, a zero or a NaN takes the second path.
+    let fillers = [0.0, -0.0, 1e-20, -f32::from_bits(5), -1e-30, 0.75, -2.5];
+    let values = [
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        20.0,
+        -17.0,
+        -17.4,
+        -100.0,
+        -3.0,
+        0.5,
+        -1.22e-4,
+        -2.9e-8,
+        f32::from_bits(0x0080_0000),
+        -f32::from_bits(0x0000_0001),
+    ];
+    for alpha in [1.0, 0.5, -1.0, 0.0] {
+        mixed_lanes_match_reference(Activation::Elu { alpha }, &fillers, &values);
+    }
+    mixed_lanes_match_reference(Activation::Selu, &fillers, &values);
 }
 
 // ---------------------------------------------------------------------------------------------

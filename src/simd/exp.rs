@@ -98,15 +98,7 @@ pub(crate) fn neg_expm1_twice_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s
         // 2-ULP bound, which the exhaustive test checks with this reduction.
         simd.mul_add_e_f32s(n, simd.splat_f32s(-core::f32::consts::LN_2 / 2.0), x)
     };
-    // expm1(2h) / 2 = h + h^2 Q(h), where Q(h) = 2 q(2h) has the coefficients of q scaled
-    // by powers of two: every rounding is that of evaluating q on r = 2h, scaled exactly.
-    let q = simd.mul_add_e_f32s(simd.splat_f32s(M7 * 64.0), h, simd.splat_f32s(M6 * 32.0));
-    let q = simd.mul_add_e_f32s(q, h, simd.splat_f32s(M5 * 16.0));
-    let q = simd.mul_add_e_f32s(q, h, simd.splat_f32s(M4 * 8.0));
-    let q = simd.mul_add_e_f32s(q, h, simd.splat_f32s(M3 * 4.0));
-    let q = simd.mul_add_e_f32s(q, h, simd.splat_f32s(M2 * 2.0));
-    // h^2 independent of Q, so the two run in parallel (shorter dependency chain).
-    let e = simd.mul_add_e_f32s(simd.mul_f32s(h, h), q, h);
+    let e = expm1_reduced_over(simd, h, 2.0);
     // 2^n and -2^(n+1) from the biased exponent n + 127 shifted into place (normal for
     // -126 <= n <= 126): integer operations and one subtraction, which leave the FMA units
     // (the bottleneck here) to the polynomial.
@@ -117,6 +109,64 @@ pub(crate) fn neg_expm1_twice_unguarded<S: Simd>(simd: S, x: S::f32s) -> S::f32s
         simd.transmute_f32s_u32s(simd.add_u32s(s_bits, simd.splat_u32s((1 << 23) | 0x8000_0000)));
     let one_minus_s = simd.sub_f32s(simd.splat_f32s(1.0), s);
     simd.mul_add_e_f32s(minus_s2, e, one_minus_s)
+}
+
+/// `expm1(k h) / k` for a reduced argument `|k h| <= ln2/2` (`k` = 1 or 2): `h + h^2 Q(h)`,
+/// where `Q(h) = k q(k h)` has the coefficients of `q` (M2..M7) scaled by powers of two, so
+/// every rounding is that of evaluating `q` on `r = k h`, scaled exactly. Full relative
+/// accuracy near 0 (`+-0` gives `+0`). `k = 2` is tanh's doubling, folded into the reduction.
+#[inline(always)]
+fn expm1_reduced_over<S: Simd>(simd: S, h: S::f32s, k: f32) -> S::f32s {
+    let c = |m: f32, power: i32| simd.splat_f32s(m * k.powi(power));
+    let q = simd.mul_add_e_f32s(c(M7, 6), h, c(M6, 5));
+    let q = simd.mul_add_e_f32s(q, h, c(M5, 4));
+    let q = simd.mul_add_e_f32s(q, h, c(M4, 3));
+    let q = simd.mul_add_e_f32s(q, h, c(M3, 2));
+    let q = simd.mul_add_e_f32s(q, h, c(M2, 1));
+    // h^2 independent of Q, so the two run in parallel (shorter dependency chain).
+    simd.mul_add_e_f32s(simd.mul_f32s(h, h), q, h)
+}
+
+/// Clamp of [`expm1_nonpositive`]'s argument: from `-25 ln2 = -17.3287` down, `expm1` rounds
+/// to -1, and so does the formula from here down (`-inf` included).
+const EXPM1_CLAMP: f32 = -17.5;
+/// The multiplier of [`expm1_nonpositive`]'s `n = round(x EXPM1_N_SCALE)`: below `log2 e`, so
+/// that `n >= -24` down to the clamp (`-17.5 * 1.39 = -24.3`).
+const EXPM1_N_SCALE: f32 = 1.39;
+
+/// `expm1(x)` for every lane `x <= 0` (`-inf` included; NaN lanes hold garbage), to full
+/// relative accuracy near 0; the caller keeps tiny `|x|` (below `TINY_INPUT`, where the result
+/// rounds to `x`) away, or they compute with subnormal numbers. `+0` gives `+0`.
+///
+/// With `x = n ln2 + r`: `expm1(x) = 2^n expm1(r) + (2^n - 1)`, one FMA, where `2^n - 1` is
+/// exact for `n >= -24` (so no cancellation is left: near 0, `n = 0` and the result is the
+/// polynomial). `n = -25` would make `2^n - 1` inexact where the result must still be told
+/// apart from -1 (down to `-25 ln2`): so `n = round(1.39 x)` rather than `round(x log2 e)`,
+/// which stays at -24 or above down to the clamp. Any integer `n` is exact in the Cody-Waite
+/// reduction; the smaller multiplier only widens `r` by `0.026 |n|` beyond `-ln2/2`, where the
+/// polynomial's error is scaled by `2^n` against a result near -1 (`r = -0.36` at `n = 0`,
+/// -0.39 at `n = -1`, down to `-17.5 + 24 ln2 = -0.86` at the clamp, where the result is
+/// `-1 + 2^-24 exp(r)` and rounds to -1 or to its neighbour according as `exp(r)` is below
+/// or above 1/2). `tests/exhaustive.rs` checks every input.
+#[inline(always)]
+pub(crate) fn expm1_nonpositive<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    let z = simd.max_f32s(x, simd.splat_f32s(EXPM1_CLAMP));
+    // The low bits of t hold the biased exponent n + 127 of 2^n.
+    let (t, n) = round_scaled(simd, z, EXPM1_N_SCALE, MAGIC_BIAS + 127.0);
+    let r = if S::F32_LANES == 1 {
+        // Unfused (the one-lane backend): the two-constant reduction, as in
+        // `neg_expm1_twice_unguarded`.
+        reduce(simd, z, n, None, 1.0)
+    } else {
+        // ln2 rounded to f32 is off by 1.9e-9: r is off by |n| 1.9e-9 and the result by
+        // |n| 1.9e-9 exp(x), at most 0.02 ULP of the result (n = -1).
+        simd.mul_add_e_f32s(n, simd.splat_f32s(-core::f32::consts::LN_2), z)
+    };
+    let e = expm1_reduced_over(simd, r, 1.0);
+    let s = simd.transmute_f32s_u32s(
+        simd.wrapping_dyn_shl_u32s(simd.transmute_u32s_f32s(t), simd.splat_u32s(23)),
+    );
+    simd.mul_add_e_f32s(s, e, simd.sub_f32s(s, simd.splat_f32s(1.0)))
 }
 
 /// `exp(r)` for a reduced argument `|r| <= ln2/2`: `1 + r (1 + r q(r))`, Horner all the way

@@ -21,7 +21,7 @@
 use pulp::Simd;
 
 use super::exp::{all_in_normal_range, exp_lo_parts, exp_normal_scale, scale_exactly};
-use super::{SIGN_BIT, abs, neg_abs, quiet_nan_passthrough};
+use super::{SIGN_BIT, abs, neg_abs, quiet_nan_passthrough, two_prod};
 
 /// `|x|` below which the result is `0.6 x` (`2^-25`).
 const TINY: f32 = 1.0 / 33_554_432.0;
@@ -98,13 +98,14 @@ fn x_times_ratio<S: Simd>(simd: S, x: S::f32s, e: S::f32s, negative: S::m32s) ->
 }
 
 /// `0.6 x` rounded once, for `|x| < 2^-25`, without computing with a subnormal number: a
-/// normal `x` is scaled by `2^64` first, a subnormal one is read as the integer `k` of its
-/// pattern (`|x| = k 2^-149`, `k < 2^23`, converted exactly through `2^23 + k`); the product
-/// with 0.6 is normal either way and [`scale_exactly`] scales it back.
+/// normal `x` is scaled by `2^64` first (64 added to its exponent bits), a subnormal one is
+/// read as the integer `k` of its pattern (`|x| = k 2^-149`, `k < 2^23`, converted exactly
+/// through `2^23 + k`); the product with 0.6 is normal either way and [`scale_exactly`] scales
+/// it back. (Integer operations only on `x`: a floating-point `2^64 x` behind a selection
+/// lets the compiler multiply the subnormal lanes too, a microcode assist per vector.)
 #[inline(always)]
 fn three_fifths<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     const TWO_23: f32 = 8_388_608.0;
-    const TWO_64: f32 = 18_446_744_073_709_551_616.0;
     let bits = simd.transmute_u32s_f32s(x);
     let sign = simd.and_u32s(bits, simd.splat_u32s(SIGN_BIT));
     let magnitude = simd.and_u32s(bits, simd.splat_u32s(!SIGN_BIT));
@@ -113,13 +114,23 @@ fn three_fifths<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
         simd.transmute_f32s_u32s(simd.or_u32s(magnitude, simd.splat_u32s(TWO_23.to_bits()))),
         simd.splat_f32s(TWO_23),
     );
-    let k = simd.transmute_f32s_u32s(simd.or_u32s(simd.transmute_u32s_f32s(k), sign));
-    let normal_x = simd.select_f32s(subnormal, simd.splat_f32s(1.0), x);
-    let w = simd.select_f32s(
-        subnormal,
-        k,
-        simd.mul_f32s(normal_x, simd.splat_f32s(TWO_64)),
-    );
+    let k = simd.or_u32s(simd.transmute_u32s_f32s(k), sign);
+    let scaled = simd.add_u32s(bits, simd.splat_u32s(64 << 23));
+    let w = simd.transmute_f32s_u32s(simd.select_u32s(subnormal, k, scaled));
     let n = simd.select_i32s(subnormal, simd.splat_i32s(-149), simd.splat_i32s(-64));
-    scale_exactly(simd, simd.mul_f32s(w, simd.splat_f32s(0.6)), n)
+    // 0.6 is not an f32: `w (C_HI + C_LO)` with the exact product by `C_HI`, so that the
+    // product is rounded once (with 0.6 rounded to f32, 0.6 x would be an ULP off for most
+    // tiny inputs, a third of all f32).
+    let (p, err) = two_prod(simd, w, simd.splat_f32s(THREE_FIFTHS_HI));
+    let v = simd.add_f32s(
+        p,
+        simd.mul_add_e_f32s(w, simd.splat_f32s(THREE_FIFTHS_LO), err),
+    );
+    // The sign of `x`, also for `-0` (where `-0 + 0` is `+0`).
+    let v = simd.transmute_f32s_u32s(simd.or_u32s(simd.transmute_u32s_f32s(v), sign));
+    scale_exactly(simd, v, n)
 }
+
+/// 0.6 as the nearest f32 and the rest.
+const THREE_FIFTHS_HI: f32 = 0.6;
+const THREE_FIFTHS_LO: f32 = (0.6_f64 - THREE_FIFTHS_HI as f64) as f32;

@@ -12,9 +12,10 @@
 //!   elsewhere; both round the same exact value once, so AVX2 and AVX-512 agree bit for bit;
 //! - fused multiply-add: AVX2 and AVX-512 fuse every `mul_add_e`; the scalar backend (no FMA)
 //!   evaluates them unfused, and where an unfused step would lose accuracy it takes a
-//!   two-constant Cody-Waite reduction instead of one constant (tanh's `expm1`). Its results
-//!   can differ from the SIMD backends' by an ULP, within the same proven bounds.
+//!   two-constant Cody-Waite reduction instead of one constant (the `expm1` of tanh and ELU).
+//!   Its results can differ from the SIMD backends' by an ULP, within the same proven bounds.
 
+pub(crate) mod elu;
 pub(crate) mod exp;
 pub(crate) mod hard;
 pub(crate) mod io;
