@@ -225,23 +225,30 @@ pub(crate) fn flush_underflow<S: Simd>(simd: S, x: S::f32s, e: S::f32s) -> S::f3
 
 /// Below this `|x|` (`2^-25`), `exp(x)` rounds to 1: the general path computes `exp(0)`
 /// there, which keeps subnormal inputs out of the arithmetic.
-const TINY_INPUT: f32 = 1.0 / 33_554_432.0;
+pub(crate) const TINY_INPUT: f32 = 1.0 / 33_554_432.0;
 
 /// Whether every lane has `TINY_INPUT <= |x| <= NORMAL_SCALE_MAX` (no NaN): then `exp` needs
 /// no guard, its `2^n` is normal, and no operation sees or makes a subnormal number (which
-/// costs a microcode assist per operation on Intel cores). One integer comparison: `|x|`'s
-/// bits minus `TINY_INPUT`'s, with the sign bit flipped (folded into the addition), order as
-/// signed integers exactly as the unsigned differences do, and those below `TINY_INPUT` wrap
-/// to the top.
+/// costs a microcode assist per operation on Intel cores).
 #[inline(always)]
 pub(crate) fn all_in_normal_range<S: Simd>(simd: S, x: S::f32s) -> bool {
+    all_in_range(simd, x, NORMAL_SCALE_MAX)
+}
+
+/// Whether every lane has `TINY_INPUT <= |x| <= max_abs` (no NaN), for a positive finite
+/// `max_abs`: the per-vector test of the kernels whose first path takes only such lanes. One
+/// integer comparison: `|x|`'s bits minus `TINY_INPUT`'s, with the sign bit flipped (folded
+/// into the addition), order as signed integers exactly as the unsigned differences do, and
+/// those below `TINY_INPUT` wrap to the top.
+#[inline(always)]
+pub(crate) fn all_in_range<S: Simd>(simd: S, x: S::f32s, max_abs: f32) -> bool {
     const LOW: u32 = TINY_INPUT.to_bits();
-    const SPAN: u32 = NORMAL_SCALE_MAX.to_bits() - LOW;
+    let span = max_abs.to_bits() - LOW;
     let abs = simd.transmute_u32s_f32s(abs(simd, x));
     let shifted = simd.add_u32s(abs, simd.splat_u32s(SIGN_BIT.wrapping_sub(LOW)));
     let outside = simd.greater_than_i32s(
         simd.transmute_i32s_u32s(shifted),
-        simd.splat_i32s((SPAN ^ SIGN_BIT) as i32),
+        simd.splat_i32s((span ^ SIGN_BIT) as i32),
     );
     simd.first_true_m32s(outside) == S::F32_LANES
 }
