@@ -195,6 +195,26 @@ macro_rules! for_each_activation {
                 naive: |x| x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
                 special: "NaN -> NaN, `x <= -3` (and `-inf`) -> `-0.0`, `+inf` -> `+inf`, `-0.0` -> `-0.0`",
             }
+            /// Softplus `log(1 + exp(x))`, a smooth ReLU, subnormal results included (it is
+            /// `exp(x)` in the negative tail); always positive, `+0` only below `x = -103.97208`.
+            Softplus {} => softplus, softplus_inplace {
+                bound: 2,
+                cost: Transcendental,
+                kernel: crate::simd::softplus::softplus,
+                reference: crate::reference::softplus_one,
+                naive: |x| (1.0 + x.exp()).ln(),
+                special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `+0`, `x < -103.97208` -> `+0`, output never negative",
+            }
+            /// Log-sigmoid `-log(1 + exp(-x))`, the logarithm of sigmoid: `-softplus(-x)` bit
+            /// for bit; never positive, `-0.0` only above `x = 103.97208`.
+            LogSigmoid {} => log_sigmoid, log_sigmoid_inplace {
+                bound: 2,
+                cost: Transcendental,
+                kernel: crate::simd::softplus::log_sigmoid,
+                reference: crate::reference::log_sigmoid_one,
+                naive: |x| -(1.0 + (-x).exp()).ln(),
+                special: "NaN -> NaN, `+inf` -> `-0.0`, `-inf` -> `-inf`, `x > 103.97208` -> `-0.0`, output never positive",
+            }
         }
     };
 }

@@ -164,6 +164,28 @@ pub fn hard_swish_one(x: f32) -> f32 {
     }
 }
 
+/// `log(1 + exp(x))` of one value, in `f64` (`x + ln_1p(exp(-x))` for `x > 0`, so that no
+/// intermediate overflows and the tail keeps full relative accuracy), rounded to `f32`.
+#[inline]
+pub fn softplus_one(x: f32) -> f32 {
+    softplus_f64(f64::from(x)) as f32
+}
+
+fn softplus_f64(x: f64) -> f64 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+/// `-log(1 + exp(-x))` (`log(sigmoid(x))`) of one value, in `f64`, rounded to `f32`: the
+/// negated [`softplus_one`] of `-x`.
+#[inline]
+pub fn log_sigmoid_one(x: f32) -> f32 {
+    (-softplus_f64(-f64::from(x))) as f32
+}
+
 /// Reference [`activate`](crate::activate): `y[i] = activate_one(act, x[i])`, with the same
 /// checks.
 pub fn activate(act: Activation, x: &[f32], y: &mut [f32]) -> Result<(), Error> {

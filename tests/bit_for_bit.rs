@@ -8,8 +8,8 @@
 //! columns got their own path (`src/simd/softmax_short.rs`: row sums in `f64` in element order
 //! instead of 16 logical lanes); the bound and the AVX2 == AVX-512 identity are unchanged, and
 //! the SIMD results for 7 columns did not change. The entries of `silu`, `quick_gelu`,
-//! `gelu_tanh`, `mish`, `elu` and `selu` were added with those functions; no other
-//! entry changed.
+//! `gelu`, `gelu_tanh`, `mish`, `elu`, `selu`, `softplus` and `log_sigmoid` were added with
+//! those functions; no other entry changed.
 
 mod common;
 
@@ -97,6 +97,8 @@ fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
     both!(x, relu, relu_inplace);
     both!(x, leaky_relu, leaky_relu_inplace, 0.01);
     both!(x, leaky_relu, leaky_relu_inplace, -1.5);
+    both!(x, softplus, softplus_inplace);
+    both!(x, log_sigmoid, log_sigmoid_inplace);
     let (s, xs) = (&[0.1, -0.2, 0.3][..], &x[..x.len() / 3 * 3]);
     both!(xs, prelu, prelu_inplace, s);
     let (s, xs) = (&[0.5, 0.25][..], &x[..x.len() / 14 * 14]);
@@ -167,6 +169,10 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("leaky_relu(0.01)/inplace", "scalar", 0x564f4fdac4d7f9aa),
     ("leaky_relu(-1.5)", "scalar", 0xca42fd0ad933e4fb),
     ("leaky_relu(-1.5)/inplace", "scalar", 0xca42fd0ad933e4fb),
+    ("softplus", "scalar", 0xead0ecdb2bc4cb18),
+    ("softplus/inplace", "scalar", 0xead0ecdb2bc4cb18),
+    ("log_sigmoid", "scalar", 0xc3bab9457a838dd0),
+    ("log_sigmoid/inplace", "scalar", 0xc3bab9457a838dd0),
     ("prelu([0.1, -0.2, 0.3])", "scalar", 0x43b26e2c25a6c5fd),
     ("prelu([0.1, -0.2, 0.3])/inplace", "scalar", 0x43b26e2c25a6c5fd),
     ("prelu_channels_first([0.5, 0.25], 7)", "scalar", 0x41c4a4956d1f5f51),
@@ -205,6 +211,10 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("leaky_relu(0.01)/inplace", "avx2", 0x564f4fdac4d7f9aa),
     ("leaky_relu(-1.5)", "avx2", 0xca42fd0ad933e4fb),
     ("leaky_relu(-1.5)/inplace", "avx2", 0xca42fd0ad933e4fb),
+    ("softplus", "avx2", 0x60b17a676f45b372),
+    ("softplus/inplace", "avx2", 0x60b17a676f45b372),
+    ("log_sigmoid", "avx2", 0x8a41a0ab9d9622d5),
+    ("log_sigmoid/inplace", "avx2", 0x8a41a0ab9d9622d5),
     ("prelu([0.1, -0.2, 0.3])", "avx2", 0x43b26e2c25a6c5fd),
     ("prelu([0.1, -0.2, 0.3])/inplace", "avx2", 0x43b26e2c25a6c5fd),
     ("prelu_channels_first([0.5, 0.25], 7)", "avx2", 0x41c4a4956d1f5f51),
@@ -243,6 +253,10 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("leaky_relu(0.01)/inplace", "avx512", 0x564f4fdac4d7f9aa),
     ("leaky_relu(-1.5)", "avx512", 0xca42fd0ad933e4fb),
     ("leaky_relu(-1.5)/inplace", "avx512", 0xca42fd0ad933e4fb),
+    ("softplus", "avx512", 0x60b17a676f45b372),
+    ("softplus/inplace", "avx512", 0x60b17a676f45b372),
+    ("log_sigmoid", "avx512", 0x8a41a0ab9d9622d5),
+    ("log_sigmoid/inplace", "avx512", 0x8a41a0ab9d9622d5),
     ("prelu([0.1, -0.2, 0.3])", "avx512", 0x43b26e2c25a6c5fd),
     ("prelu([0.1, -0.2, 0.3])/inplace", "avx512", 0x43b26e2c25a6c5fd),
     ("prelu_channels_first([0.5, 0.25], 7)", "avx512", 0x41c4a4956d1f5f51),

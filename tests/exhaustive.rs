@@ -70,4 +70,6 @@ prove_each! {
     mish_on_every_input: "mish",
     elu_on_every_input: "elu",
     selu_on_every_input: "selu",
+    softplus_on_every_input: "softplus",
+    log_sigmoid_on_every_input: "log_sigmoid",
 }

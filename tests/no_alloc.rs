@@ -85,6 +85,8 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.leaky_relu(x, y, 0.01).unwrap();
     k.hard_sigmoid(x, y).unwrap();
     k.hard_swish(x, y).unwrap();
+    k.softplus(x, y).unwrap();
+    k.log_sigmoid(x, y).unwrap();
     for &a in Activation::ALL {
         k.activate(a, x, y).unwrap();
     }
@@ -109,6 +111,8 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.leaky_relu_inplace(z, 0.5).unwrap();
     k.hard_sigmoid_inplace(z);
     k.hard_swish_inplace(z);
+    k.softplus_inplace(z);
+    k.log_sigmoid_inplace(z);
     for &a in Activation::ALL {
         k.activate_inplace(a, z).unwrap();
     }

@@ -51,6 +51,8 @@ fn named(
         Activation::LeakyRelu { alpha } => call!(leaky_relu, alpha),
         Activation::HardSigmoid => call!(hard_sigmoid),
         Activation::HardSwish => call!(hard_swish),
+        Activation::Softplus => call!(softplus),
+        Activation::LogSigmoid => call!(log_sigmoid),
         _ => return None,
     })
 }
@@ -94,6 +96,8 @@ fn named_inplace(
         Activation::LeakyRelu { alpha } => call!(leaky_relu_inplace, alpha),
         Activation::HardSigmoid => call!(hard_sigmoid_inplace),
         Activation::HardSwish => call!(hard_swish_inplace),
+        Activation::Softplus => call!(softplus_inplace),
+        Activation::LogSigmoid => call!(log_sigmoid_inplace),
         _ => return None,
     })
 }
@@ -118,6 +122,8 @@ fn named_reference(
         Activation::LeakyRelu { alpha } => ("leaky_relu", reference::leaky_relu(x, y, alpha)),
         Activation::HardSigmoid => ("hard_sigmoid", reference::hard_sigmoid(x, y)),
         Activation::HardSwish => ("hard_swish", reference::hard_swish(x, y)),
+        Activation::Softplus => ("softplus", reference::softplus(x, y)),
+        Activation::LogSigmoid => ("log_sigmoid", reference::log_sigmoid(x, y)),
         _ => return None,
     })
 }
@@ -137,6 +143,8 @@ const BOUNDS: &[(&str, u32)] = &[
     ("leaky_relu", 0),
     ("hard_sigmoid", 1),
     ("hard_swish", 2),
+    ("softplus", 2),
+    ("log_sigmoid", 2),
 ];
 
 /// Every activation of `ALL`, and Leaky ReLU and ELU with other parameters.
@@ -218,7 +226,9 @@ fn name_is_the_free_function_name() {
             "relu",
             "leaky_relu",
             "hard_sigmoid",
-            "hard_swish"
+            "hard_swish",
+            "softplus",
+            "log_sigmoid"
         ]
     );
 }
@@ -366,6 +376,8 @@ fn from_str_defaults_and_white_space() {
         ("hard_swish\n", Activation::HardSwish),
         (" elu( 0.5 ) ", Activation::Elu { alpha: 0.5 }),
         ("\tselu\n", Activation::Selu),
+        ("  softplus", Activation::Softplus),
+        ("log_sigmoid\t", Activation::LogSigmoid),
     ] {
         let got = parse(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
         assert!(same(got, want), "{s:?}: {got:?}");

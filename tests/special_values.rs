@@ -10,7 +10,9 @@
 //! `[0, 1]`; tanh's limits, signed zeros, range `[-1, 1]`, oddness and tiny arguments; hard
 //! sigmoid's and hard swish's limits (0 and `-0.0` from -3 down, 1 and `x` from 3 up), hard
 //! sigmoid's range `[0, 1]` and hard swish's signed zeros; ELU's and SELU's limits (`-alpha`,
-//! `-lambda alpha`), signed zeros and tiny inputs over many alphas; mixed vectors for the
+//! `-lambda alpha`), signed zeros and tiny inputs over many alphas; softplus's and
+//! log-sigmoid's limits (`x` itself, 0, ln 2), gradual underflow, signs and mirror symmetry;
+//! mixed vectors for the
 //! kernels that take a second path per vector.
 //!
 //! Each special value is tried at every position of buffers of 37 and 48 elements, so that it
@@ -735,6 +737,129 @@ fn hard_sigmoid_and_hard_swish_limits_and_signed_zeros() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// softplus, log_sigmoid
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn softplus_and_log_sigmoid_limits_and_zeros() {
+    let softplus = Kernel::Act(Activation::Softplus);
+    let log_sigmoid = Kernel::Act(Activation::LogSigmoid);
+    let ln2 = core::f32::consts::LN_2;
+    // Exact bits: the sign of zero is checked. Large |x|: `x` itself on the outer side
+    // (softplus(x) = x + e with e far below half an ULP of x), 0 on the other (below the
+    // gradual underflow of exp); tiny and zero x: ln 2 rounded.
+    let softplus_cases = [
+        (f32::INFINITY, f32::INFINITY),
+        (f32::NEG_INFINITY, 0.0),
+        (f32::MAX, f32::MAX),
+        (f32::MIN, 0.0),
+        (1e30, 1e30),
+        (-1e30, 0.0),
+        (100.0, 100.0),
+        (20.0, 20.0),
+        (-104.0, 0.0),
+        (-200.0, 0.0),
+        (0.0, ln2),
+        (-0.0, ln2),
+        (f32::from_bits(1), ln2),
+        (-f32::from_bits(1), ln2),
+        (1e-20, ln2),
+        (-1e-20, ln2),
+    ];
+    for (x, want) in softplus_cases {
+        at_every_position(softplus, x, &|what, _, got| expect_bits(what, got, want));
+        // log_sigmoid(-x) = -softplus(x), bit for bit.
+        at_every_position(log_sigmoid, -x, &|what, _, got| {
+            expect_bits(what, got, -want)
+        });
+    }
+    // The gradual-underflow landmarks: subnormal, not flushed, within the bound.
+    let bound = Activation::Softplus.ulp_bound();
+    for x in [-88.0_f32, -100.0, -103.0, -103.97208] {
+        let want = reference::softplus_one(x);
+        at_every_position(softplus, x, &|what, _, got| {
+            assert!(
+                got.is_sign_positive() && got < f32::MIN_POSITIVE && (got > 0.0 || x < -103.9),
+                "{what}: softplus({x}) must be a positive subnormal, got {}",
+                bits(got)
+            );
+            expect_ulp(what, x, got, want, bound);
+        });
+        at_every_position(log_sigmoid, -x, &|what, _, got| {
+            expect_bits(what, got, -want)
+        });
+    }
+}
+
+#[test]
+fn softplus_and_log_sigmoid_are_within_their_bound_on_the_gradual_underflow_range() {
+    // Every bit pattern from -86 (where softplus leaves its first path) down to -104: the
+    // results are exp(x) rounded, normal, subnormal or zero; and the mirror for log_sigmoid.
+    let lo = (-86.0_f32).to_bits() as u64;
+    let hi = (-104.0_f32).to_bits() as u64;
+    let failures = common::prove(Activation::Softplus, Inputs::Bits(lo..hi + 1));
+    common::assert_no_failures(&failures);
+    let (lo, hi) = (86.0_f32.to_bits() as u64, 104.0_f32.to_bits() as u64);
+    let failures = common::prove(Activation::LogSigmoid, Inputs::Bits(lo..hi + 1));
+    common::assert_no_failures(&failures);
+}
+
+#[test]
+fn softplus_is_never_negative_and_log_sigmoid_its_mirror_over_a_sweep() {
+    // Every 97th bit pattern (NaN excluded) with its negative: softplus has a clear sign bit
+    // (never -0.0), log_sigmoid(-x) == -softplus(x) bit for bit.
+    let pos: Vec<f32> = (0..=0x7F80_0000_u32)
+        .step_by(97)
+        .chain([0x7F80_0000, 1, 0x007F_FFFF, 0x0080_0000])
+        .map(f32::from_bits)
+        .collect();
+    let x: Vec<f32> = pos.iter().flat_map(|&v| [v, -v]).collect();
+    let neg: Vec<f32> = x.iter().map(|v| -v).collect();
+    for (name, k) in common::handles() {
+        let sp = eval(Kernel::Act(Activation::Softplus), k.as_ref(), &x);
+        let ls = eval(Kernel::Act(Activation::LogSigmoid), k.as_ref(), &neg);
+        for ((&xi, &p), &l) in x.iter().zip(&sp).zip(&ls) {
+            assert!(
+                p.is_sign_positive() && p >= 0.0,
+                "softplus on {name}: x = {}: got {}, must not be negative",
+                bits(xi),
+                bits(p)
+            );
+            assert!(
+                l.to_bits() == (-p).to_bits(),
+                "log_sigmoid on {name}: log_sigmoid({}) = {} but softplus({}) = {}",
+                bits(-xi),
+                bits(l),
+                bits(xi),
+                bits(p)
+            );
+        }
+    }
+}
+
+#[test]
+fn softplus_and_log_sigmoid_mix_special_lanes_with_nan_inf_and_ordinary_lanes() {
+    // A vector holding a tiny lane, a lane with |x| > 86.5 or an infinity takes the second
+    // path; the other lanes must come out as on the first.
+    let fillers = [
+        0.0,
+        -f32::from_bits(5),
+        1e-20,
+        -100.0,
+        95.0,
+        f32::NEG_INFINITY,
+        f32::INFINITY,
+        0.75,
+    ];
+    let values = [
+        0.0, -0.0, 0.5, -0.5, -3.0, 20.0, -20.0, -50.0, 50.0, -87.0, -90.0, -103.9, -104.0, 90.0,
+        1e30, -1e30,
+    ];
+    mixed_lanes_match_reference(Activation::Softplus, &fillers, &values);
+    mixed_lanes_match_reference(Activation::LogSigmoid, &fillers, &values);
 }
 
 // ---------------------------------------------------------------------------------------------

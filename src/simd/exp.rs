@@ -357,10 +357,7 @@ pub(crate) const TINY_INPUT: f32 = 1.0 / 33_554_432.0;
 
 /// Whether every lane has `TINY_INPUT <= |x| <= NORMAL_SCALE_MAX` (no NaN): then `exp` needs
 /// no guard, its `2^n` is normal, and no operation sees or makes a subnormal number (which
-/// costs a microcode assist per operation on Intel cores). One integer comparison: `|x|`'s
-/// bits minus `TINY_INPUT`'s, with the sign bit flipped (folded into the addition), order as
-/// signed integers exactly as the unsigned differences do, and those below `TINY_INPUT` wrap
-/// to the top.
+/// costs a microcode assist per operation on Intel cores).
 #[inline(always)]
 pub(crate) fn all_in_normal_range<S: Simd>(simd: S, x: S::f32s) -> bool {
     all_in_range(simd, x, TINY_INPUT, NORMAL_SCALE_MAX)

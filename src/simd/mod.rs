@@ -19,12 +19,14 @@ pub(crate) mod elu;
 pub(crate) mod exp;
 pub(crate) mod hard;
 pub(crate) mod io;
+pub(crate) mod log1p;
 pub(crate) mod mish;
 pub(crate) mod prelu;
 pub(crate) mod relu;
 pub(crate) mod sigmoid;
 pub(crate) mod softmax;
 pub(crate) mod softmax_short;
+pub(crate) mod softplus;
 pub(crate) mod swish;
 pub(crate) mod tanh;
 
