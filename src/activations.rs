@@ -114,6 +114,16 @@ macro_rules! for_each_activation {
                 naive: |x| x / (1.0 + (-1.702 * x).exp()),
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
             }
+            /// GELU, `x * Phi(x) = x / 2 * erfc(-x / sqrt(2))` (the exact, erf form), with full
+            /// relative accuracy in the negative tail, down to subnormal results.
+            Gelu {} => gelu, gelu_inplace {
+                bound: 4,
+                cost: Transcendental,
+                kernel: crate::simd::gelu::gelu,
+                reference: crate::reference::gelu_one,
+                naive: |x| 0.5 * x * libm::erfcf(-x * core::f32::consts::FRAC_1_SQRT_2),
+                special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
+            }
             /// GELU in its tanh form, `x / 2 * (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`: the
             /// argument is carried exactly into `exp`, so the negative tail keeps full relative
             /// accuracy down to subnormal results.

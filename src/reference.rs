@@ -70,6 +70,18 @@ pub fn quick_gelu_one(x: f32) -> f32 {
     swish_f64(f64::from(x), 1.702, f64::NAN) as f32
 }
 
+/// GELU, erf form, `x / 2 * erfc(-x / sqrt(2))`, of one value, in `f64` (`libm`'s `erfc`,
+/// accurate to about 1 f64 ULP), rounded to `f32`.
+#[inline]
+pub fn gelu_one(x: f32) -> f32 {
+    let x = f64::from(x);
+    if x == f64::NEG_INFINITY {
+        // The limit (`-inf * 0` would be NaN).
+        return -0.0;
+    }
+    (0.5 * x * libm::erfc(-x * core::f64::consts::FRAC_1_SQRT_2)) as f32
+}
+
 /// GELU, tanh form, `x / 2 * (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`, of one value, in
 /// `f64` as `x * sigmoid(2 sqrt(2 / pi) (x + 0.044715 x^3))` (the same function, without the
 /// cancellation of `1 + tanh` in the negative tail), rounded to `f32`.

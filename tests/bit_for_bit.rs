@@ -89,6 +89,7 @@ fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
     both!(x, tanh, tanh_inplace);
     both!(x, silu, silu_inplace);
     both!(x, quick_gelu, quick_gelu_inplace);
+    both!(x, gelu, gelu_inplace);
     both!(x, gelu_tanh, gelu_tanh_inplace);
     both!(x, mish, mish_inplace);
     both!(x, elu, elu_inplace, 1.0);
@@ -301,4 +302,10 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("gelu_tanh/inplace", "avx512", 0x631d390848f5b705),
     ("mish", "avx512", 0x6b6fca8e3d02eb11),
     ("mish/inplace", "avx512", 0x6b6fca8e3d02eb11),
+    ("gelu", "scalar", 0xc9f1ae709322d954),
+    ("gelu/inplace", "scalar", 0xc9f1ae709322d954),
+    ("gelu", "avx2", 0x80f0666969d90d31),
+    ("gelu/inplace", "avx2", 0x80f0666969d90d31),
+    ("gelu", "avx512", 0x80f0666969d90d31),
+    ("gelu/inplace", "avx512", 0x80f0666969d90d31),
 ];

@@ -66,6 +66,7 @@ prove_each! {
     tanh_on_every_input: "tanh",
     silu_on_every_input: "silu",
     quick_gelu_on_every_input: "quick_gelu",
+    gelu_on_every_input: "gelu",
     gelu_tanh_on_every_input: "gelu_tanh",
     mish_on_every_input: "mish",
     elu_on_every_input: "elu",

@@ -79,6 +79,7 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.tanh(x, y).unwrap();
     k.silu(x, y).unwrap();
     k.quick_gelu(x, y).unwrap();
+    k.gelu(x, y).unwrap();
     k.gelu_tanh(x, y).unwrap();
     k.mish(x, y).unwrap();
     k.relu(x, y).unwrap();
@@ -105,6 +106,7 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.tanh_inplace(z);
     k.silu_inplace(z);
     k.quick_gelu_inplace(z);
+    k.gelu_inplace(z);
     k.gelu_tanh_inplace(z);
     k.mish_inplace(z);
     k.relu_inplace(z);

@@ -531,7 +531,7 @@ fn sigmoid_mixes_deep_lanes_with_nan_and_ordinary_lanes() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SiLU, quick GELU, GELU (tanh form), mish
+// SiLU, quick GELU, GELU (both forms), mish
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -539,6 +539,7 @@ fn swish_family_and_mish_limits_signed_zeros_and_tails() {
     for act in [
         Activation::Silu,
         Activation::QuickGelu,
+        Activation::Gelu,
         Activation::GeluTanh,
         Activation::Mish,
     ] {
@@ -560,8 +561,9 @@ fn swish_family_and_mish_limits_signed_zeros_and_tails() {
         // In the tails, down to subnormal results, and on subnormal inputs: the reference's
         // bits within the bound, at every position of a vector (both paths).
         for x in [
-            -9.0, -10.0, -10.3, -20.0, -50.0, -60.0, -62.0, -90.0, -100.0, -105.0, -108.0, 1e-40,
-            -1e-40, 3e-45, -3e-45, 1e-38, -1e-38, 1e-8, -1e-8, 10.0, 15.0, 30.0, 88.0, 100.0,
+            -9.0, -10.0, -10.3, -13.0, -14.0, -14.3, -20.0, -50.0, -60.0, -62.0, -90.0, -100.0,
+            -105.0, -108.0, 1e-40, -1e-40, 3e-45, -3e-45, 1e-38, -1e-38, 1e-8, -1e-8, 10.0, 15.0,
+            30.0, 88.0, 100.0,
         ] {
             let want = reference::activate_one(act, x);
             at_every_position(f, x, &|what, _, got| {

@@ -37,7 +37,7 @@ const K_LO: f32 = (1.702_f64 - K_HI as f64) as f32;
 
 /// `|x|` below which the result is `x / 2` correctly rounded: `|t| < 2^-25` for both slopes
 /// (`2^-25 / 1.702`, rounded down).
-const TINY_X: f32 = 1.0 / 33_554_432.0 / 1.75;
+pub(crate) const TINY_X: f32 = 1.0 / 33_554_432.0 / 1.75;
 /// `ln(2^-126)`, rounded up: for `t` below it `exp(t)` is subnormal.
 const SUBNORMAL_BELOW: f32 = -87.336_54;
 
@@ -178,7 +178,7 @@ fn swish<S: Simd, W: Argument>(simd: S, x: S::f32s) -> S::f32s {
 /// units of `2^-149`) the pattern halved, rounded toward `+inf` (up in magnitude for positive
 /// `x`, down for negative).
 #[inline(always)]
-fn half_rounded_up<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+pub(crate) fn half_rounded_up<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     let bits = simd.transmute_u32s_f32s(x);
     let sign = simd.and_u32s(bits, simd.splat_u32s(SIGN_BIT));
     let magnitude = simd.and_u32s(bits, simd.splat_u32s(!SIGN_BIT));
