@@ -3,7 +3,7 @@
 //! ([`Activation::ulp_bound`]; 0 for the exact ones).
 //!
 //! With `SA_PROOF=full` in the environment the inputs are all 2^32 f32 bit patterns: the
-//! exhaustive proof, which `.ci/run` runs as a step of its own (about 10 minutes on 2 cores):
+//! exhaustive proof, which `.ci/run` runs as a step of its own (7 times the sample's time):
 //!
 //! `SA_PROOF=full cargo test --release --test exhaustive -- --nocapture`
 //!

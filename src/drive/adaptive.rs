@@ -6,10 +6,13 @@
 //! another, where one thread already streams as fast as the shared memory system allows and
 //! waking the pool costs tens of microseconds (README, section Threads). A fixed threshold cannot
 //! be right on both, so above a kernel's threshold the automatic policy times its own calls: per
-//! workload class and power-of-two size it keeps a running mean of the time per element with
-//! and without the split, takes the faster, and tries the other again every [`REPROBE`] calls so
-//! that a change in the machine's load is noticed. Results do not depend on the choice (they are
-//! bit-identical across thread counts); only the speed does.
+//! workload class and power-of-two size it keeps an estimate of the time per element with and
+//! without the split, takes the faster, and tries the other again every [`REPROBE`] calls so
+//! that a change in the machine's load is noticed. The estimate is the smallest recent time,
+//! allowed to rise by an eighth per sample: noise on a shared machine only ever slows a call
+//! (a mean would let one interrupted call, or the page faults of a fresh buffer, hold the wrong
+//! choice for many calls), while a lasting change still shows within a few samples. Results do
+//! not depend on the choice (they are bit-identical across thread counts); only the speed does.
 //!
 //! The state is a few atomics per slot, updated with relaxed loads and stores: two threads
 //! timing calls of the same class and size at once may overwrite each other's sample, which only
@@ -34,7 +37,7 @@ const CLASSES: usize = 3;
 struct Slot {
     /// Calls made so far (wraps after 2^32, harmlessly).
     calls: AtomicU32,
-    /// Running means of the time per element in nanoseconds, as `f32` bits; 0: not measured yet.
+    /// Estimates of the time per element in nanoseconds, as `f32` bits; 0: not measured yet.
     split_ns: AtomicU32,
     whole_ns: AtomicU32,
 }
@@ -61,7 +64,7 @@ fn slot(cost: Cost, len: usize) -> &'static Slot {
     &SLOTS[class][k.min(BUCKETS - 1)]
 }
 
-/// Whether call number `call` of a slot splits, given the running means (`None`: not measured).
+/// Whether call number `call` of a slot splits, given the estimates (`None`: not measured).
 fn choose(call: u32, split_ns: Option<f32>, whole_ns: Option<f32>) -> bool {
     if call < WARMUP {
         return call % 2 == 0;
@@ -76,10 +79,11 @@ fn choose(call: u32, split_ns: Option<f32>, whole_ns: Option<f32>) -> bool {
     split_wins != (call % REPROBE == 0)
 }
 
-/// The next running mean: a quarter of the new sample, so that one noisy call moves it little.
-fn updated_mean(old: Option<f32>, sample: f32) -> f32 {
+/// The next estimate: the sample if it is faster, else the old estimate raised by at most an
+/// eighth (so a lasting slowdown shows within a few samples, one slow call barely).
+fn updated_estimate(old: Option<f32>, sample: f32) -> f32 {
     match old {
-        Some(m) => 0.75 * m + 0.25 * sample,
+        Some(m) => sample.min(m * 1.125),
         None => sample,
     }
 }
@@ -126,13 +130,13 @@ impl Timer {
             return;
         }
         let ns = self.start.elapsed().as_nanos() as f32 / self.len as f32;
-        let mean = if self.split {
+        let estimate = if self.split {
             &self.slot.split_ns
         } else {
             &self.slot.whole_ns
         };
-        let next = updated_mean(load(mean), ns.max(f32::MIN_POSITIVE));
-        mean.store(next.to_bits(), Relaxed);
+        let next = updated_estimate(load(estimate), ns.max(f32::MIN_POSITIVE));
+        estimate.store(next.to_bits(), Relaxed);
     }
 }
 
@@ -167,9 +171,17 @@ mod tests {
     }
 
     #[test]
-    fn one_noisy_sample_moves_the_mean_a_quarter_of_the_way() {
-        assert_eq!(updated_mean(None, 3.0), 3.0);
-        assert_eq!(updated_mean(Some(1.0), 5.0), 2.0);
+    fn a_faster_sample_is_taken_a_slower_one_raises_the_estimate_by_an_eighth_at_most() {
+        assert_eq!(updated_estimate(None, 3.0), 3.0);
+        assert_eq!(updated_estimate(Some(2.0), 1.5), 1.5);
+        assert_eq!(updated_estimate(Some(2.0), 5.0), 2.25);
+        assert_eq!(updated_estimate(Some(2.0), 2.1), 2.1);
+        // A lasting slowdown to 4.0 shows within six samples.
+        let mut e = 2.0;
+        for _ in 0..6 {
+            e = updated_estimate(Some(e), 4.0);
+        }
+        assert_eq!(e, 4.0);
     }
 
     #[test]
