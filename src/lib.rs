@@ -1,11 +1,13 @@
 //! SIMD-accelerated activation functions for `f32` slices, with stated error bounds.
 //!
-//! The kernels compute `exp`, sigmoid, tanh, ELU, SELU, ReLU, Leaky ReLU, PReLU, hard sigmoid
-//! and hard swish over slices, and softmax and log-softmax over the rows of a matrix. They are
-//! written once, generic over [`pulp`]'s `Simd` trait, and dispatched at run time to AVX-512,
-//! AVX2 + FMA or portable scalar code (see [`Backend`]); long slices are split across rayon
-//! threads. `exp` is the crate's own (range reduction, minimax polynomial, exponent bit tricks)
-//! and sigmoid, tanh, ELU and SELU are built on it (the last three on its `expm1` form).
+//! The kernels compute `exp`, sigmoid, tanh, SiLU, quick GELU, GELU (erf and tanh forms),
+//! mish, ELU, SELU, softplus, log-sigmoid, ReLU, Leaky ReLU, PReLU, hard sigmoid and hard swish
+//! over slices, and softmax and log-softmax over the rows of a matrix. They are written once,
+//! generic over [`pulp`]'s `Simd` trait, and dispatched at run time to AVX-512, AVX2 + FMA or
+//! portable scalar code (see [`Backend`]); long slices are split across rayon threads. `exp` is
+//! the crate's own (range reduction, minimax polynomial, exponent bit tricks) and every
+//! transcendental function is built on it (tanh, ELU and SELU on its `expm1` form, softplus
+//! and log-sigmoid with the crate's own `log1p`, GELU with its own `erfcx` fit).
 //!
 //! # Accuracy
 //! Error bounds are stated in ULP (see [`ulp`]) against the `f64` result rounded to `f32`
@@ -19,6 +21,11 @@
 //! | [`exp`] | 1 ULP | NaN -> NaN, `x > 88.72283` -> `+inf`, `-inf` -> `+0` |
 //! | [`sigmoid`] | 2 ULP | NaN -> NaN, `+inf` -> 1, `-inf` -> 0, `-0.0` -> 0.5, in `[0, 1]` |
 //! | [`tanh`] | 2 ULP | NaN -> NaN, `+-inf` -> `+-1`, `+-0` -> `+-0`, odd bit for bit |
+//! | [`silu`], [`quick_gelu`] | 2 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0` |
+//! | [`gelu`] | 4 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0` |
+//! | [`gelu_tanh`], [`mish`] | 3 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0` |
+//! | [`softplus`] | 2 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `+0` |
+//! | [`log_sigmoid`] | 2 ULP | NaN -> NaN, `+inf` -> `-0.0`, `-inf` -> `-inf` |
 //! | [`elu`] | 2 ULP (`alpha = 1`), 3 ULP (other alphas) | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-alpha`, `-0.0` -> `alpha * -0.0` |
 //! | [`selu`] | 3 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-lambda * alpha`, `-0.0` -> `-0.0` |
 //! | [`relu`], [`leaky_relu`], [`prelu`] | exact | NaN -> NaN, `-0.0` -> `-0.0` |
