@@ -29,7 +29,9 @@ use pulp::Simd;
 
 use super::exp::{TINY_INPUT, all_in_range, exp_lo_normal_scale, exp_lo_parts, scale_exactly};
 use super::swish::{TINY_X, half_rounded_up};
-use super::{abs, quiet_nan_passthrough, two_prod};
+use super::{
+    abs, apply_remainder, benign_clamped, quiet_nan_passthrough, quotient_and_remainder, two_prod,
+};
 
 /// `|x|` up to which `exp(-x^2 / 2)` is normal (`x^2 / 2 <= 87.0`).
 const NORMAL_MAX: f32 = 13.19;
@@ -50,13 +52,7 @@ pub(crate) fn gelu<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
         return simd.select_f32s(negative, q, simd.sub_f32s(x, q));
     }
     // Second path: tiny and NaN lanes run on a benign argument, far ones are clamped.
-    let tiny = simd.less_than_f32s(abs(simd, x), simd.splat_f32s(TINY_X));
-    let nan = simd.not_m32s(simd.equal_f32s(x, x));
-    let xb = simd.select_f32s(simd.or_m32s(tiny, nan), simd.splat_f32s(1.0), x);
-    let xb = simd.max_f32s(
-        simd.min_f32s(xb, simd.splat_f32s(CLAMP)),
-        simd.splat_f32s(-CLAMP),
-    );
+    let (tiny, xb) = benign_clamped(simd, x, TINY_X, CLAMP);
     let (m, m_lo) = minus_half_square(simd, xb);
     let (p, n) = exp_lo_parts(simd, m, Some(m_lo));
     // Where `exp(-x^2 / 2)` is subnormal, the quotient takes its normal part `p`: far negative
@@ -93,14 +89,9 @@ fn half_x_scaled_erfc<S: Simd>(simd: S, x: S::f32s, e: S::f32s) -> S::f32s {
     let half_x = simd.mul_f32s(x, simd.splat_f32s(0.5));
     let (a, a_lo) = two_prod(simd, half_x, e);
     let (n, n_lo) = two_prod(simd, a, big_n);
-    let q0 = simd.div_f32s(n, big_d);
-    let r = simd.mul_add_e_f32s(simd.neg_f32s(q0), big_d, n);
+    let (q0, r) = quotient_and_remainder(simd, n, big_d);
     let r = simd.add_f32s(r, simd.mul_add_e_f32s(a_lo, big_n, n_lo));
-    let inv = simd.transmute_f32s_u32s(simd.sub_u32s(
-        simd.splat_u32s(0x7EF3_11C3),
-        simd.transmute_u32s_f32s(big_d),
-    ));
-    simd.mul_add_e_f32s(r, inv, q0)
+    apply_remainder(simd, q0, r, big_d)
 }
 
 /// `(m, m_lo)` with `m + m_lo = -x^2 / 2` exactly.

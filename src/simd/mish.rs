@@ -20,13 +20,11 @@
 
 use pulp::Simd;
 
-use super::exp::{all_in_normal_range, exp_lo_parts, exp_normal_scale, scale_exactly};
-use super::{SIGN_BIT, abs, neg_abs, quiet_nan_passthrough, two_prod};
-
-/// `|x|` below which the result is `0.6 x` (`2^-25`).
-const TINY: f32 = 1.0 / 33_554_432.0;
-/// `ln(2^-126)`, rounded up: below it `exp` is subnormal.
-const SUBNORMAL_BELOW: f32 = -87.336_54;
+use super::exp::{TINY_INPUT, all_in_normal_range, exp_lo_parts, exp_normal_scale, scale_exactly};
+use super::{
+    SIGN_BIT, SUBNORMAL_EXP_BELOW, apply_remainder, benign_clamped, neg_abs, quiet_nan_passthrough,
+    quotient_and_remainder, two_prod,
+};
 
 /// `mish(x)` for every lane.
 #[inline(always)]
@@ -38,19 +36,13 @@ pub(crate) fn mish<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     }
     // Second path: tiny and NaN lanes run on a benign argument, far ones are clamped to
     // `[-1000, 1000]` (beyond, the result is `x` or `-0` whatever `e`).
-    let tiny = simd.less_than_f32s(abs(simd, x), simd.splat_f32s(TINY));
-    let nan = simd.not_m32s(simd.equal_f32s(x, x));
-    let one = simd.splat_f32s(1.0);
-    let xb = simd.select_f32s(simd.or_m32s(tiny, nan), one, x);
-    let xb = simd.max_f32s(
-        simd.min_f32s(xb, simd.splat_f32s(1000.0)),
-        simd.splat_f32s(-1000.0),
-    );
+    // (Tiny: `|x| < 2^-25`, where the result is `0.6 x`.)
+    let (tiny, xb) = benign_clamped(simd, x, TINY_INPUT, 1000.0);
     let z = neg_abs(simd, xb);
     let (p, n) = exp_lo_parts(simd, z, None);
     // Where `e` is subnormal it is 0 here: far positive lanes give `x`, far negative ones are
     // replaced by the tail.
-    let far = simd.less_than_f32s(z, simd.splat_f32s(SUBNORMAL_BELOW));
+    let far = simd.less_than_f32s(z, simd.splat_f32s(SUBNORMAL_EXP_BELOW));
     let e = simd.select_f32s(far, simd.splat_f32s(0.0), scale_exactly(simd, p, n));
     let q = x_times_ratio(simd, xb, e, negative);
     let q = simd.select_f32s(simd.greater_than_f32s(x, simd.splat_f32s(1000.0)), x, q);
@@ -82,19 +74,11 @@ fn x_times_ratio<S: Simd>(simd: S, x: S::f32s, e: S::f32s, negative: S::m32s) ->
         return cast((f64::from(x) * f64::from(big_n) / f64::from(big_d)) as f32);
     }
     // The quotient of the rounded product `x N` by `D`, corrected by the exact remainder and
-    // the exact rounding error of the product (two FMAs), divided by `D` approximately: a
-    // reciprocal from the bit pattern (within 12%) on a correction of about an ULP. Without
-    // it, the two roundings of `x N / D` cost up to 4 ULP near `x = -3.27`.
-    let n = simd.mul_f32s(x, big_n);
-    let n_lo = simd.mul_add_e_f32s(x, big_n, simd.neg_f32s(n));
-    let q0 = simd.div_f32s(n, big_d);
-    let r = simd.mul_add_e_f32s(simd.neg_f32s(q0), big_d, n);
-    let r = simd.add_f32s(r, n_lo);
-    let inv = simd.transmute_f32s_u32s(simd.sub_u32s(
-        simd.splat_u32s(0x7EF3_11C3),
-        simd.transmute_u32s_f32s(big_d),
-    ));
-    simd.mul_add_e_f32s(r, inv, q0)
+    // the exact rounding error of the product. Without it, the two roundings of `x N / D`
+    // cost up to 4 ULP near `x = -3.27`.
+    let (n, n_lo) = two_prod(simd, x, big_n);
+    let (q0, r) = quotient_and_remainder(simd, n, big_d);
+    apply_remainder(simd, q0, simd.add_f32s(r, n_lo), big_d)
 }
 
 /// `0.6 x` rounded once, for `|x| < 2^-25`, without computing with a subnormal number: a

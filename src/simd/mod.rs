@@ -76,6 +76,56 @@ pub(crate) fn two_prod<S: Simd>(simd: S, a: S::f32s, b: S::f32s) -> (S::f32s, S:
     (p, simd.add_f32s(e, simd.mul_f32s(a2, b2)))
 }
 
+/// `ln(2^-126)`, rounded up: below it `exp` is subnormal (or 0). The kernels built on `exp`
+/// send such lanes to their second path, where no subnormal number is computed with.
+pub(crate) const SUBNORMAL_EXP_BELOW: f32 = -87.336_54;
+
+/// The second paths' view of `x`: `(tiny, xb)`, where `tiny` marks `|x| < tiny_below` (zeros and
+/// subnormals included), and `xb` is `x` with tiny and NaN lanes replaced by 1 and the rest
+/// clamped to `[-clamp, clamp]`, so that the formula runs on benign, finite values (the caller
+/// gives those lanes their own results).
+#[inline(always)]
+pub(crate) fn benign_clamped<S: Simd>(
+    simd: S,
+    x: S::f32s,
+    tiny_below: f32,
+    clamp: f32,
+) -> (S::m32s, S::f32s) {
+    let tiny = simd.less_than_f32s(abs(simd, x), simd.splat_f32s(tiny_below));
+    let nan = simd.not_m32s(simd.equal_f32s(x, x));
+    let xb = simd.select_f32s(simd.or_m32s(tiny, nan), simd.splat_f32s(1.0), x);
+    let xb = simd.max_f32s(
+        simd.min_f32s(xb, simd.splat_f32s(clamp)),
+        simd.splat_f32s(-clamp),
+    );
+    (tiny, xb)
+}
+
+/// `n / d` (`d` positive and normal, `n` normal or 0) corrected toward the exact quotient of
+/// `n + lo`: the rounded quotient `q0` and the exact remainder `r = n - q0 d` (one FMA), to
+/// which the caller adds the exact rounding errors of its operands (`lo` terms), then `q0 + r /
+/// d` with `1 / d` from the bit pattern (within 12%, on a correction of about an ULP). Returns
+/// `(q0, r)`; [`apply_remainder`] finishes.
+#[inline(always)]
+pub(crate) fn quotient_and_remainder<S: Simd>(
+    simd: S,
+    n: S::f32s,
+    d: S::f32s,
+) -> (S::f32s, S::f32s) {
+    let q0 = simd.div_f32s(n, d);
+    (q0, simd.mul_add_e_f32s(simd.neg_f32s(q0), d, n))
+}
+
+/// `q0 + r / d`, with `1 / d` approximated from the bit pattern of `d` (see
+/// [`quotient_and_remainder`]).
+#[inline(always)]
+pub(crate) fn apply_remainder<S: Simd>(simd: S, q0: S::f32s, r: S::f32s, d: S::f32s) -> S::f32s {
+    let inv = simd.transmute_f32s_u32s(
+        simd.sub_u32s(simd.splat_u32s(0x7EF3_11C3), simd.transmute_u32s_f32s(d)),
+    );
+    simd.mul_add_e_f32s(r, inv, q0)
+}
+
 /// The sign bit of an f32.
 pub(crate) const SIGN_BIT: u32 = 0x8000_0000;
 

@@ -5,7 +5,7 @@
 //! approximations clamped near +-18 (MLAS, tract), this keeps full relative accuracy in the
 //! negative tail, down to subnormal results. Error: at most 2 ULP.
 //!
-//! A vector with a lane `|x| > -SUBNORMAL_BELOW` (where `e` is subnormal, or 0), a tiny lane
+//! A vector with a lane `|x| > -SUBNORMAL_EXP_BELOW` (where `e` is subnormal, or 0), a tiny lane
 //! (`|x| < 2^-25`, subnormals included) or a NaN takes a second path, chosen per vector: there
 //! `e` comes from `exp_general`, which never computes with a subnormal number; where `1 + e`
 //! rounds to 1 the result for negative `x` is `e` itself, and the division runs on a benign
@@ -18,12 +18,7 @@
 use pulp::Simd;
 
 use super::exp::{all_in_normal_range, exp_general, exp_normal_scale, exp_scaled_in_float};
-use super::{neg_abs, quiet_nan_passthrough};
-
-/// `ln(2^-126)`, rounded up: below it `exp` is subnormal (or 0). Any threshold below about
-/// -16.7 (where `1 + e` starts to round to 1) would give the same results; this one keeps
-/// every normal result on the first path.
-const SUBNORMAL_BELOW: f32 = -87.336_54;
+use super::{SUBNORMAL_EXP_BELOW, neg_abs, quiet_nan_passthrough};
 
 /// `sigmoid(x)` for every lane. NaN -> NaN, `+inf` -> 1, `-inf` -> 0, `-0.0` -> 0.5; the result
 /// is always in `[0, 1]`.
@@ -59,7 +54,7 @@ pub(crate) fn sigmoid<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
         };
         // Deep negative lanes: the result is `e`; divide 1 instead. (Deep positive lanes give
         // `1 / 1` on the way as on the first path.)
-        let deep_negative = simd.less_than_f32s(x, simd.splat_f32s(SUBNORMAL_BELOW));
+        let deep_negative = simd.less_than_f32s(x, simd.splat_f32s(SUBNORMAL_EXP_BELOW));
         let numerator = simd.select_f32s(simd.or_m32s(positive, deep_negative), one, e);
         let q = simd.div_f32s(numerator, simd.add_f32s(one, e));
         let r = simd.select_f32s(deep_negative, e, q);

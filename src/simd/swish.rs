@@ -29,7 +29,7 @@ use pulp::Simd;
 use super::exp::{
     NORMAL_SCALE_MAX, TINY_INPUT, all_in_range, exp_lo_normal_scale, exp_lo_parts, scale_exactly,
 };
-use super::{SIGN_BIT, abs, quiet_nan_passthrough, two_prod};
+use super::{SIGN_BIT, SUBNORMAL_EXP_BELOW, benign_clamped, quiet_nan_passthrough, two_prod};
 
 /// quick GELU's slope, 1.702, as `K_HI + K_LO` (the f32 nearest and the rest).
 const K_HI: f32 = 1.702;
@@ -38,8 +38,6 @@ const K_LO: f32 = (1.702_f64 - K_HI as f64) as f32;
 /// `|x|` below which the result is `x / 2` correctly rounded: `|t| < 2^-25` for both slopes
 /// (`2^-25 / 1.702`, rounded down).
 pub(crate) const TINY_X: f32 = 1.0 / 33_554_432.0 / 1.75;
-/// `ln(2^-126)`, rounded up: for `t` below it `exp(t)` is subnormal.
-const SUBNORMAL_BELOW: f32 = -87.336_54;
 
 /// SiLU, `x * sigmoid(x) = x / (1 + exp(-x))`, for every lane.
 #[inline(always)]
@@ -145,19 +143,13 @@ fn swish<S: Simd, W: Argument>(simd: S, x: S::f32s) -> S::f32s {
     }
     // Second path. Tiny and NaN lanes run on a benign argument, and `x` is clamped to
     // `[-CLAMP, CLAMP]` (beyond, the result is `x` or `-0` whatever `e`).
-    let tiny = simd.less_than_f32s(abs(simd, x), simd.splat_f32s(TINY_X));
-    let nan = simd.not_m32s(simd.equal_f32s(x, x));
-    let xb = simd.select_f32s(simd.or_m32s(tiny, nan), one, x);
-    let xb = simd.max_f32s(
-        simd.min_f32s(xb, simd.splat_f32s(W::CLAMP)),
-        simd.splat_f32s(-W::CLAMP),
-    );
+    let (tiny, xb) = benign_clamped(simd, x, TINY_X, W::CLAMP);
     let (m, m_lo) = W::minus(simd, xb);
     // `exp(-w)` overflows past the far negative end, and is subnormal past the far positive
     // one, where `1 + e` is 1. The far negative lanes take `exp(w)` instead (one evaluation
     // for both): there the result is `x exp(w)`, built as `x p 2^n`, rounded once.
-    let far_negative = simd.greater_than_f32s(m, simd.splat_f32s(-SUBNORMAL_BELOW));
-    let far_positive = simd.less_than_f32s(m, simd.splat_f32s(SUBNORMAL_BELOW));
+    let far_negative = simd.greater_than_f32s(m, simd.splat_f32s(-SUBNORMAL_EXP_BELOW));
+    let far_positive = simd.less_than_f32s(m, simd.splat_f32s(SUBNORMAL_EXP_BELOW));
     let v = simd.select_f32s(far_negative, simd.neg_f32s(m), m);
     let v_lo = m_lo.map(|lo| simd.select_f32s(far_negative, simd.neg_f32s(lo), lo));
     let (p, n) = exp_lo_parts(simd, v, v_lo);
