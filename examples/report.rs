@@ -247,6 +247,7 @@ fn main() {
         memory_table(&ctx);
         threads_line(&ctx);
         accuracy_table(&ctx);
+        gradients_table(&ctx);
     }
     softmax_section(&ctx);
 }
@@ -516,6 +517,102 @@ fn accuracy_table(ctx: &Ctx) {
 
 /// PReLU with [`SLOPES`] against `reference::prelu` on the sweep (padded with zeros to a whole
 /// number of channels), on every handle; its bound is 0 (exact).
+/// The gradients (`<name>_backward`): single-thread Gelem/s of the best backend at 4096
+/// elements beside the activation's own forward kernel and the three-stream loop
+/// `dx = x + dy`; at the memory size, the ratio to that loop; and the largest error on random
+/// `(x, dy)` over every backend, in the gradient's units (ULP, beyond its margin where the
+/// derivative crosses zero), beside its bound.
+fn gradients_table(ctx: &Ctx) {
+    let (bench, width) = (&ctx.bench, ctx.width + 9);
+    let n = 4096;
+    let big = if ctx.quick { 1 << 22 } else { 1 << 24 };
+    let (x, dy) = (support::typical(n), support::uniform(n, -1.0, 1.0));
+    let (xb, dyb) = (support::typical(big), support::uniform(big, -1.0, 1.0));
+    let (mut dx, mut dxb) = (vec![0.0_f32; n], vec![0.0_f32; big]);
+    let add = |x: &[f32], dy: &[f32], dx: &mut [f32]| {
+        for ((d, &a), &b) in dx.iter_mut().zip(x).zip(dy) {
+            *d = a + b;
+        }
+    };
+    let seq = &ctx.seq;
+    let add_rate = bench.gelems(n, || add(black_box(&x), black_box(&dy), black_box(&mut dx)));
+    let add_big = bench.gelems(big, || {
+        add(black_box(&xb), black_box(&dyb), black_box(&mut dxb))
+    });
+    println!(
+        "\nGradients (training): dx = dy * f'(x), single thread, {} backend",
+        seq.backend()
+    );
+    println!(
+        "  {n} elements: Gelem/s of the gradient, the forward kernel, the loop dx = x + dy \
+         ({add_rate:.3}) and the naive std loop;"
+    );
+    println!(
+        "  {} elements: gradient / (x + dy loop, {add_big:.3} Gelem/s); max error on 10^5 random \
+         (x, dy), every backend",
+        size(big)
+    );
+    println!(
+        "{:<width$}{:>9}{:>9}{:>9}{:>10}{:>9}{:>10}{:>11}{:>7}",
+        "gradient", "Gelem/s", "forward", "ratio", "vs add", "naive", "memory", "max err", "bound"
+    );
+    let (sx, sdy) = (
+        support::uniform(100_000, -110.0, 110.0),
+        support::uniform(100_000, -4.0, 4.0),
+    );
+    for &act in Activation::ALL {
+        let g = bench.gelems(n, || {
+            seq.activate_backward(act, black_box(&x), black_box(&dy), black_box(&mut dx))
+                .unwrap()
+        });
+        let f = bench.gelems(n, || {
+            seq.activate(act, black_box(&x), black_box(&mut dx))
+                .unwrap()
+        });
+        let nv = bench.gelems(n, || {
+            simd_activations::naive::activate_backward(
+                act,
+                black_box(&x),
+                black_box(&dy),
+                black_box(&mut dx),
+            )
+        });
+        let gb = bench.gelems(big, || {
+            seq.activate_backward(act, black_box(&xb), black_box(&dyb), black_box(&mut dxb))
+                .unwrap()
+        });
+        let err = gradient_error(act, &sx, &sdy, &ctx.kernels);
+        println!(
+            "{:<width$}{g:>9.3}{f:>9.3}{:>8.2}x{:>9.2}x{nv:>9.3}{:>9.2}x{err:>11}{:>7}",
+            format!("{}_backward", act.name()),
+            g / f,
+            g / add_rate,
+            gb / add_big,
+            act.backward_ulp_bound(),
+        );
+    }
+}
+
+/// The largest error of `act`'s gradient on the pairs `(x, dy)` over `kernels`, in the
+/// gradient's units, where `f'(x)` is finite in `f32`.
+fn gradient_error(act: Activation, x: &[f32], dy: &[f32], kernels: &[Kernels]) -> u32 {
+    let mut want = vec![0.0_f32; x.len()];
+    reference::activate_backward(act, x, dy, &mut want).unwrap();
+    let mut got = vec![0.0_f32; x.len()];
+    let mut worst = 0;
+    for k in kernels {
+        k.activate_backward(act, x, dy, &mut got).unwrap();
+        for i in 0..x.len() {
+            if !reference::activate_backward_one(act, x[i], 1.0).is_finite() {
+                continue;
+            }
+            let e = accuracy::backward_error(act, x[i], dy[i], got[i], want[i]);
+            worst = worst.max(e);
+        }
+    }
+    worst
+}
+
 fn prelu_accuracy(sweep: &[f32], kernels: &[Kernels]) -> Vec<Accuracy> {
     let mut x = sweep.to_vec();
     x.resize(sweep.len().next_multiple_of(SLOPES.len()), 0.0);

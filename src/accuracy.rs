@@ -77,9 +77,9 @@ impl Report {
         self.histogram[0] as f64 / self.inputs.max(1) as f64
     }
 
-    fn record(&mut self, x: f32, got: f32, want: f32, bound: u32) {
+    /// Records an input whose error is `d` ULP (`u32::MAX`: one of the two is NaN).
+    fn record(&mut self, x: f32, d: u32, bound: u32) {
         self.inputs += 1;
-        let d = ulp::distance(got, want);
         if d == u32::MAX {
             self.nan_mismatches += 1;
             self.first_nan_mismatch.get_or_insert(x);
@@ -151,11 +151,35 @@ where
     K: Fn(&[f32], &mut [f32]) + Sync,
     R: Fn(f32) -> f32 + Sync,
 {
+    measure_with(
+        inputs,
+        kernels,
+        reference,
+        |_, got, want| ulp::distance(got, want),
+        bound,
+    )
+}
+
+/// [`measure`] with the error of each input given by `error(x, got, want)`, in ULP
+/// (`u32::MAX` for a NaN mismatch): [`ulp::distance`], or [`beyond_margin`] for a bound with an
+/// absolute margin.
+pub fn measure_with<K, R, E>(
+    inputs: Inputs<'_>,
+    kernels: &[K],
+    reference: R,
+    error: E,
+    bound: u32,
+) -> Vec<Report>
+where
+    K: Fn(&[f32], &mut [f32]) + Sync,
+    R: Fn(f32) -> f32 + Sync,
+    E: Fn(f32, f32, f32) -> u32 + Sync,
+{
     let empty = || vec![Report::new(); kernels.len()];
     let merge =
         |a: Vec<Report>, b: Vec<Report>| a.into_iter().zip(b).map(|(a, b)| a.merge(b)).collect();
     let block = |mut reports: Vec<Report>, x: &[f32]| {
-        compare_block(x, kernels, &reference, bound, &mut reports);
+        compare_block(x, kernels, &reference, &error, bound, &mut reports);
         reports
     };
     let patterns = |bits: Range<u64>, step: u64| {
@@ -202,10 +226,80 @@ pub fn measure_activation(inputs: Inputs<'_>, act: Activation, handles: &[Kernel
     )
 }
 
+/// [`measure_with`] for the gradient of an activation with `dy = 1` on the given handles
+/// (one report per handle), against [`reference::activate_backward_one`] with the gradient's
+/// own bound ([`Activation::backward_ulp_bound`]); where the bound has a margin
+/// ([`reference::backward_margin`]), the error counted is the one [`beyond_margin`] reports.
+///
+/// Panics if a handle rejects the activation's parameter.
+pub fn measure_activation_backward(
+    inputs: Inputs<'_>,
+    act: Activation,
+    handles: &[Kernels],
+) -> Vec<Report> {
+    let kernels: Vec<_> = handles
+        .iter()
+        .map(|&k| {
+            move |x: &[f32], dx: &mut [f32]| {
+                let dy = vec![1.0_f32; x.len()];
+                k.activate_backward(act, x, &dy, dx).unwrap()
+            }
+        })
+        .collect();
+    measure_with(
+        inputs,
+        &kernels,
+        |x| reference::activate_backward_one(act, x, 1.0),
+        |x, got, want| backward_error(act, x, 1.0, got, want),
+        act.backward_ulp_bound(),
+    )
+}
+
+/// The error of `got`, a gradient of `act` at `(x, dy)`, against the reference `want`, in the
+/// units of [`Activation::backward_ulp_bound`]: the ULP distance, or, where the bound has a
+/// margin ([`reference::backward_margin`]), the ULP [`beyond_margin`] `2^-23 |dy| M(x)`.
+pub fn backward_error(act: Activation, x: f32, dy: f32, got: f32, want: f32) -> u32 {
+    match reference::backward_margin(act, x) {
+        None => ulp::distance(got, want),
+        Some(m) => beyond_margin(got, want, f64::from(dy.abs()) * m * f64::from(f32::EPSILON)),
+    }
+}
+
+/// The error of `got` against `want` in units of `ulp(want)` once an absolute `margin` is
+/// allowed: the smallest `k` with `|got - want| <= k ulp(want) + margin`, and never more than
+/// their ULP distance (`u32::MAX` if exactly one is NaN). `ulp(w)` is the spacing of the
+/// `f32` values in `w`'s binade (`2^-149` for subnormals and zero).
+///
+/// ```
+/// use simd_activations::accuracy::beyond_margin;
+///
+/// let one_ulp = f32::EPSILON as f64;
+/// assert_eq!(beyond_margin(1.0 + 4.0 * f32::EPSILON, 1.0, 0.0), 4);
+/// assert_eq!(beyond_margin(1.0 + 4.0 * f32::EPSILON, 1.0, 2.0 * one_ulp), 2);
+/// assert_eq!(beyond_margin(1.0 + 4.0 * f32::EPSILON, 1.0, 1.0), 0);
+/// ```
+pub fn beyond_margin(got: f32, want: f32, margin: f64) -> u32 {
+    let d = ulp::distance(got, want);
+    if d == 0 || d == u32::MAX || got.is_infinite() || want.is_infinite() {
+        return d;
+    }
+    let err = (f64::from(got) - f64::from(want)).abs();
+    let beyond = ((err - margin) / ulp_of(want)).ceil().max(0.0);
+    d.min(beyond as u32)
+}
+
+/// The spacing of the `f32` values in `w`'s binade, as `f64`: `2^(e - 23)` for a normal `w` of
+/// exponent `e`, `2^-149` for subnormals and zeros.
+fn ulp_of(w: f32) -> f64 {
+    let biased = ((w.to_bits() >> 23) & 0xFF) as i32;
+    2f64.powi(biased.max(1) - 127 - 23)
+}
+
 fn compare_block<K: Fn(&[f32], &mut [f32])>(
     x: &[f32],
     kernels: &[K],
     reference: &impl Fn(f32) -> f32,
+    error: &impl Fn(f32, f32, f32) -> u32,
     bound: u32,
     reports: &mut [Report],
 ) {
@@ -214,7 +308,7 @@ fn compare_block<K: Fn(&[f32], &mut [f32])>(
     for (kernel, report) in kernels.iter().zip(reports.iter_mut()) {
         kernel(x, &mut got);
         for ((&x, &g), &w) in x.iter().zip(&got).zip(&want) {
-            report.record(x, g, w, bound);
+            report.record(x, error(x, g, w), bound);
         }
     }
 }

@@ -15,6 +15,7 @@
 use core::fmt;
 use core::str::FromStr;
 
+use crate::drive::Cost;
 use crate::kernels::Kernels;
 use crate::simd::io::{InPlace, OutOfPlace};
 use crate::{Error, validate};
@@ -74,6 +75,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::exp_one,
                 naive: |x| x.exp(),
                 special: "NaN -> NaN, `x > 88.72283` -> `+inf`, `x < -103.97208` and `-inf` -> `+0`",
+                backward: exp_backward, exp_backward_inplace {
+                    bound: 3,
+                    kernel: crate::simd::backward::exp::exp_backward,
+                    reference: crate::reference::exp_backward_one,
+                    naive: |x, dy| dy * x.exp(),
+                    special: "NaN -> NaN, `x > 88.72283` -> `dy * inf`, `x < -194` and `-inf` -> `dy * 0`",
+                },
             }
             /// The logistic sigmoid `1 / (1 + exp(-x))`, subnormal results included; always in
             /// `[0, 1]`.
@@ -84,6 +92,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::sigmoid_one,
                 naive: |x| 1.0 / (1.0 + (-x).exp()),
                 special: "NaN -> NaN, `+inf` -> 1, `-inf` -> 0, `-0.0` -> 0.5, output in `[0, 1]`",
+                backward: sigmoid_backward, sigmoid_backward_inplace {
+                    bound: 3,
+                    kernel: crate::simd::backward::pending::sigmoid_backward,
+                    reference: crate::reference::sigmoid_backward_one,
+                    naive: |x, dy| { let s = 1.0 / (1.0 + (-x).exp()); dy * s * (1.0 - s) },
+                    special: "PENDING",
+                },
             }
             /// `tanh(x)`; always in `[-1, 1]` and odd bit for bit (`tanh(-x) == -tanh(x)`).
             Tanh {} => tanh, tanh_inplace {
@@ -93,6 +108,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::tanh_one,
                 naive: |x| x.tanh(),
                 special: "NaN -> NaN, `+-inf` -> `+-1`, `+-0` -> `+-0`, tiny `x` -> `x`",
+                backward: tanh_backward, tanh_backward_inplace {
+                    bound: 3,
+                    kernel: crate::simd::backward::pending::tanh_backward,
+                    reference: crate::reference::tanh_backward_one,
+                    naive: |x, dy| { let t = x.tanh(); dy * (1.0 - t * t) },
+                    special: "PENDING",
+                },
             }
             /// SiLU (swish), `x * sigmoid(x) = x / (1 + exp(-x))`, with full relative accuracy
             /// in the negative tail, down to subnormal results.
@@ -103,6 +125,14 @@ macro_rules! for_each_activation {
                 reference: crate::reference::silu_one,
                 naive: |x| x / (1.0 + (-x).exp()),
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
+                backward: silu_backward, silu_backward_inplace {
+                    bound: 3,
+                    margin: crate::reference::silu_backward_margin,
+                    kernel: crate::simd::backward::pending::silu_backward,
+                    reference: crate::reference::silu_backward_one,
+                    naive: |x, dy| { let s = 1.0 / (1.0 + (-x).exp()); dy * s * (1.0 + x * (1.0 - s)) },
+                    special: "PENDING",
+                },
             }
             /// quick GELU, `x * sigmoid(1.702 x)`: the product `1.702 x` is carried exactly into
             /// `exp`, so the negative tail keeps full relative accuracy down to subnormal results.
@@ -113,6 +143,14 @@ macro_rules! for_each_activation {
                 reference: crate::reference::quick_gelu_one,
                 naive: |x| x / (1.0 + (-1.702 * x).exp()),
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
+                backward: quick_gelu_backward, quick_gelu_backward_inplace {
+                    bound: 3,
+                    margin: crate::reference::quick_gelu_backward_margin,
+                    kernel: crate::simd::backward::pending::quick_gelu_backward,
+                    reference: crate::reference::quick_gelu_backward_one,
+                    naive: |x, dy| { let s = 1.0 / (1.0 + (-1.702 * x).exp()); dy * s * (1.0 + 1.702 * x * (1.0 - s)) },
+                    special: "PENDING",
+                },
             }
             /// GELU, `x * Phi(x) = x / 2 * erfc(-x / sqrt(2))` (the exact, erf form), with full
             /// relative accuracy in the negative tail, down to subnormal results.
@@ -123,6 +161,14 @@ macro_rules! for_each_activation {
                 reference: crate::reference::gelu_one,
                 naive: |x| 0.5 * x * libm::erfcf(-x * core::f32::consts::FRAC_1_SQRT_2),
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
+                backward: gelu_backward, gelu_backward_inplace {
+                    bound: 3,
+                    margin: crate::reference::gelu_backward_margin,
+                    kernel: crate::simd::backward::pending::gelu_backward,
+                    reference: crate::reference::gelu_backward_one,
+                    naive: |x, dy| { let phi = (-0.5 * x * x).exp() * 0.398_942_3; dy * (0.5 * libm::erfcf(-x * core::f32::consts::FRAC_1_SQRT_2) + x * phi) },
+                    special: "PENDING",
+                },
             }
             /// GELU in its tanh form, `x / 2 * (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`: the
             /// argument is carried exactly into `exp`, so the negative tail keeps full relative
@@ -134,6 +180,14 @@ macro_rules! for_each_activation {
                 reference: crate::reference::gelu_tanh_one,
                 naive: |x| 0.5 * x * (1.0 + (0.797_884_6 * (x + 0.044715 * x * x * x)).tanh()),
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
+                backward: gelu_tanh_backward, gelu_tanh_backward_inplace {
+                    bound: 3,
+                    margin: crate::reference::gelu_tanh_backward_margin,
+                    kernel: crate::simd::backward::pending::gelu_tanh_backward,
+                    reference: crate::reference::gelu_tanh_backward_one,
+                    naive: |x, dy| { let u = 0.797_884_6 * (x + 0.044715 * x * x * x); let t = u.tanh(); dy * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * 0.797_884_6 * (1.0 + 0.134_145 * x * x)) },
+                    special: "PENDING",
+                },
             }
             /// mish, `x * tanh(softplus(x)) = x * tanh(ln(1 + exp(x)))`, with full relative
             /// accuracy in the negative tail, down to subnormal results.
@@ -144,6 +198,14 @@ macro_rules! for_each_activation {
                 reference: crate::reference::mish_one,
                 naive: |x| x * (1.0 + x.exp()).ln().tanh(),
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0`",
+                backward: mish_backward, mish_backward_inplace {
+                    bound: 3,
+                    margin: crate::reference::mish_backward_margin,
+                    kernel: crate::simd::backward::pending::mish_backward,
+                    reference: crate::reference::mish_backward_one,
+                    naive: |x, dy| { let t = (1.0 + x.exp()).ln().tanh(); let s = 1.0 / (1.0 + (-x).exp()); dy * (t + x * s * (1.0 - t * t)) },
+                    special: "PENDING",
+                },
             }
             /// ELU: `if x > 0 { x } else { alpha * expm1(x) }` (any finite `alpha`; PyTorch's
             /// default 1). Within 2 ULP for `alpha = 1` (no product), 3 ULP for other alphas
@@ -156,6 +218,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::elu_one,
                 naive: |x| if x > 0.0 { x } else { alpha * x.exp_m1() },
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-alpha`, `-0.0` -> `alpha * -0.0` (`-0.0` for `alpha > 0`)",
+                backward: elu_backward, elu_backward_inplace {
+                    bound: 3,
+                    kernel: crate::simd::backward::elu::elu_backward,
+                    reference: crate::reference::elu_backward_one,
+                    naive: |x, dy| if x > 0.0 { dy } else { dy * alpha * x.exp() },
+                    special: "NaN -> NaN, `+inf` -> `dy`, `-0.0` -> `alpha dy`, `x < -194` and `-inf` -> `alpha dy * 0`",
+                },
             }
             /// SELU, with PyTorch's constants ([`SELU_LAMBDA`](crate::reference::SELU_LAMBDA),
             /// [`SELU_ALPHA`](crate::reference::SELU_ALPHA)):
@@ -167,6 +236,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::selu_one,
                 naive: |x| 1.050_701 * if x > 0.0 { x } else { 1.673_263_2 * x.exp_m1() },
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-lambda * alpha` (-1.7580993), `-0.0` -> `-0.0`",
+                backward: selu_backward, selu_backward_inplace {
+                    bound: 3,
+                    kernel: crate::simd::backward::elu::selu_backward,
+                    reference: crate::reference::selu_backward_one,
+                    naive: |x, dy| if x > 0.0 { 1.050_701 * dy } else { 1.050_701 * 1.673_263_2 * dy * x.exp() },
+                    special: "NaN -> NaN, `+inf` -> `lambda dy`, `-0.0` -> `lambda alpha dy`, `x < -194` and `-inf` -> `dy * 0`",
+                },
             }
             /// ReLU: `if x < 0 { +0 } else { x }` (not `max(x, 0)`, whose NaN handling differs
             /// by instruction set).
@@ -177,6 +253,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::relu_one,
                 naive: |x| x.max(0.0),
                 special: "NaN -> NaN, `-0.0` -> `-0.0`",
+                backward: relu_backward, relu_backward_inplace {
+                    bound: 0,
+                    kernel: crate::simd::backward::piecewise::relu_backward,
+                    reference: crate::reference::relu_backward_one,
+                    naive: |x, dy| if x > 0.0 { dy } else { 0.0 },
+                    special: "`x > 0 ? dy : 0` (PyTorch's): NaN `x` -> 0, `-0.0` -> 0",
+                },
             }
             /// Leaky ReLU: `if x < 0 { alpha * x } else { x }` (one rounding of the product).
             LeakyRelu { alpha = 0.01 } => leaky_relu, leaky_relu_inplace {
@@ -186,6 +269,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::leaky_relu_one,
                 naive: |x| if x < 0.0 { alpha * x } else { x },
                 special: "NaN -> NaN, `-0.0` -> `-0.0`",
+                backward: leaky_relu_backward, leaky_relu_backward_inplace {
+                    bound: 0,
+                    kernel: crate::simd::backward::piecewise::leaky_relu_backward,
+                    reference: crate::reference::leaky_relu_backward_one,
+                    naive: |x, dy| if x > 0.0 { dy } else { alpha * dy },
+                    special: "`x > 0 ? dy : alpha dy` (PyTorch's): NaN `x` -> NaN, `-0.0` -> `alpha dy`",
+                },
             }
             /// Hard sigmoid, as in PyTorch: `min(max(x + 3, 0), 6) / 6`.
             HardSigmoid {} => hard_sigmoid, hard_sigmoid_inplace {
@@ -195,6 +285,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::hard_sigmoid_one,
                 naive: |x| (x + 3.0).clamp(0.0, 6.0) / 6.0,
                 special: "NaN -> NaN, `x <= -3` -> 0, `x >= 3` -> 1, output in `[0, 1]`",
+                backward: hard_sigmoid_backward, hard_sigmoid_backward_inplace {
+                    bound: 0,
+                    kernel: crate::simd::backward::piecewise::hard_sigmoid_backward,
+                    reference: crate::reference::hard_sigmoid_backward_one,
+                    naive: |x, dy| if x > -3.0 && x < 3.0 { dy / 6.0 } else { 0.0 },
+                    special: "`-3 < x < 3 ? dy / 6 : 0` (PyTorch's): NaN `x` -> 0, `+-3` -> 0",
+                },
             }
             /// Hard swish, as in PyTorch: `x * min(max(x + 3, 0), 6) / 6`.
             HardSwish {} => hard_swish, hard_swish_inplace {
@@ -204,6 +301,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::hard_swish_one,
                 naive: |x| x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
                 special: "NaN -> NaN, `x <= -3` (and `-inf`) -> `-0.0`, `+inf` -> `+inf`, `-0.0` -> `-0.0`",
+                backward: hard_swish_backward, hard_swish_backward_inplace {
+                    bound: 2,
+                    kernel: crate::simd::backward::piecewise::hard_swish_backward,
+                    reference: crate::reference::hard_swish_backward_one,
+                    naive: |x, dy| if x < -3.0 { 0.0 } else if x <= 3.0 { dy * (x / 3.0 + 0.5) } else { dy },
+                    special: "`x < -3 ? 0 : x <= 3 ? dy (x / 3 + 1/2) : dy` (PyTorch's): NaN `x` -> NaN, `-3` -> `-dy / 2`, `3` -> `3 dy / 2`",
+                },
             }
             /// Softplus `log(1 + exp(x))`, a smooth ReLU, subnormal results included (it is
             /// `exp(x)` in the negative tail); always positive, `+0` only below `x = -103.97208`.
@@ -214,6 +318,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::softplus_one,
                 naive: |x| (1.0 + x.exp()).ln(),
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `+0`, `x < -103.97208` -> `+0`, output never negative",
+                backward: softplus_backward, softplus_backward_inplace {
+                    bound: 3,
+                    kernel: crate::simd::backward::pending::softplus_backward,
+                    reference: crate::reference::softplus_backward_one,
+                    naive: |x, dy| dy / (1.0 + (-x).exp()),
+                    special: "PENDING",
+                },
             }
             /// Log-sigmoid `-log(1 + exp(-x))`, the logarithm of sigmoid: `-softplus(-x)` bit
             /// for bit; never positive, `-0.0` only above `x = 103.97208`.
@@ -224,6 +335,13 @@ macro_rules! for_each_activation {
                 reference: crate::reference::log_sigmoid_one,
                 naive: |x| -(1.0 + (-x).exp()).ln(),
                 special: "NaN -> NaN, `+inf` -> `-0.0`, `-inf` -> `-inf`, `x > 103.97208` -> `-0.0`, output never positive",
+                backward: log_sigmoid_backward, log_sigmoid_backward_inplace {
+                    bound: 3,
+                    kernel: crate::simd::backward::pending::log_sigmoid_backward,
+                    reference: crate::reference::log_sigmoid_backward_one,
+                    naive: |x, dy| dy / (1.0 + x.exp()),
+                    special: "PENDING",
+                },
             }
         }
     };
@@ -241,6 +359,14 @@ macro_rules! activation_enum {
             reference: $reference:path,
             naive: |$nx:ident| $naive:expr,
             special: $special:literal,
+            backward: $bname:ident, $binplace:ident {
+                bound: $bbound:expr,
+                $(margin: $margin:path,)?
+                kernel: $bkernel:path,
+                reference: $breference:path,
+                naive: |$bnx:ident, $bndy:ident| $bnaive:expr,
+                special: $bspecial:literal,
+            },
         }
     )*) => {
         /// An elementwise activation chosen at run time (for example from a model file), with
@@ -340,6 +466,37 @@ macro_rules! activation_enum {
                 }
             }
 
+            /// The error bound of its gradient (`<name>_backward`), in ULP against `dy * f'(x)`
+            /// in `f64` rounded to `f32`, on every input and backend; where the derivative
+            /// crosses zero ([`Activation::backward_has_margin`]) an absolute margin is added
+            /// (see [`reference::backward_margin`](crate::reference::backward_margin)).
+            pub fn backward_ulp_bound(&self) -> u32 {
+                match self {
+                    $(Activation::$variant { .. } => $bbound,)*
+                }
+            }
+
+            /// Whether the gradient's bound carries the absolute margin
+            /// `2^-23 |dy| M(x)` beside its ULP (the functions whose derivative crosses zero,
+            /// where no relative bound can hold next to the root).
+            pub fn backward_has_margin(&self) -> bool {
+                match self {
+                    $(Activation::$variant { .. } => {
+                        false $(|| {
+                            let _: fn(f32) -> f64 = $margin;
+                            true
+                        })?
+                    })*
+                }
+            }
+
+            /// The special values of its gradient, as the docs state them.
+            pub fn backward_special_values(&self) -> &'static str {
+                match self {
+                    $(Activation::$variant { .. } => $bspecial,)*
+                }
+            }
+
             /// The name of its parameter, if it has one (`Some("alpha")`).
             pub fn param_name(&self) -> Option<&'static str> {
                 match self {
@@ -422,6 +579,26 @@ macro_rules! activation_enum {
             )*
         }
 
+        /// One struct per activation: its gradient applied to one vector of `dy` (the main
+        /// stream, which the in-place form overwrites) and one of `x` (the side stream).
+        pub(crate) mod backward_kernel {
+            use pulp::Simd;
+
+            use crate::simd::Binary;
+
+            $(
+                #[derive(Clone, Copy, Debug)]
+                pub(crate) struct $variant { $(pub(crate) $p: f32)? }
+
+                impl Binary for $variant {
+                    #[inline(always)]
+                    fn apply<S: Simd>(self, simd: S, dy: S::f32s, x: S::f32s) -> S::f32s {
+                        $bkernel(simd, x, dy $(, self.$p)?)
+                    }
+                }
+            )*
+        }
+
         /// The naive `std` loops of every activation: what a user would write without this
         /// crate (the baselines of the benches and of the report).
         #[cfg(feature = "testing")]
@@ -435,6 +612,18 @@ macro_rules! activation_enum {
                     $(Activation::$variant { $($p)? } => {
                         for (y, &$nx) in y.iter_mut().zip(x) {
                             *y = $naive;
+                        }
+                    })*
+                }
+            }
+
+            /// `dx[i] = dy[i] * f'(x[i])` with the plain `f32` expression of `act`'s
+            /// derivative (equal lengths).
+            pub fn activate_backward(act: Activation, x: &[f32], dy: &[f32], dx: &mut [f32]) {
+                match act {
+                    $(Activation::$variant { $($p)? } => {
+                        for ((dx, &$bnx), &$bndy) in dx.iter_mut().zip(x).zip(dy) {
+                            *dx = $bnaive;
                         }
                     })*
                 }
@@ -477,6 +666,56 @@ macro_rules! activation_enum {
                     self.run(kernel::$variant { $($p)? }, InPlace::new(x));
                     inplace_ok!($($p)?)
                 }
+
+                #[doc = concat!(
+                    "The gradient of [`Kernels::", stringify!($name), "`]: `dx[i] = dy[i] * f'(x[i])`, ",
+                    "from the forward input `x` and the incoming gradient `dy`."
+                )]
+                #[doc = ""]
+                #[doc = concat!(
+                    "Error bound: ", stringify!($bbound), " ULP against `dy * f'(x)` in `f64` rounded to ",
+                    "`f32`, on every input and backend, for finite `dy` where `f'(x)` is finite in `f32`",
+                    $(" (", stringify!($bound_other), " ULP of the forward bound with another parameter: ",
+                    "the gradient keeps its own)",)?
+                    $("; plus the absolute margin `2^-23 |dy| M(x)` of [`reference::backward_margin`](crate::reference::backward_margin) (`",
+                    stringify!($margin), "`), since the derivative crosses zero",)?
+                    ". Special values: ", $bspecial, "."
+                )]
+                #[doc = ""]
+                #[doc = "Errors (before anything is written):"]
+                $(#[doc = concat!(
+                    "[`Error::InvalidParameter`] if `", stringify!($p), "` is NaN or infinite;"
+                )])?
+                #[doc = "[`Error::SliceLength`] if `dy` or `dx` is not as long as `x`."]
+                pub fn $bname(
+                    &self,
+                    x: &[f32],
+                    dy: &[f32],
+                    dx: &mut [f32]
+                    $(, $p: f32)?
+                ) -> Result<(), Error> {
+                    $(validate::finite(stringify!($p), $p)?;)?
+                    validate::backward(x, dy, Some(dx))?;
+                    let io = OutOfPlace { x: dy, side: x, y: dx };
+                    self.run_kernel(Cost::$cost, backward_kernel::$variant { $($p)? }, io);
+                    Ok(())
+                }
+
+                #[doc = concat!(
+                    "In-place [`Kernels::", stringify!($bname), "`]: the gradient overwrites `dy`."
+                )]
+                #[doc = ""]
+                #[doc = "Errors (before anything is written):"]
+                $(#[doc = concat!(
+                    "[`Error::InvalidParameter`] if `", stringify!($p), "` is NaN or infinite;"
+                )])?
+                #[doc = "[`Error::SliceLength`] if `dy` is not as long as `x`."]
+                pub fn $binplace(&self, x: &[f32], dy: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
+                    $(validate::finite(stringify!($p), $p)?;)?
+                    validate::backward(x, dy, None)?;
+                    self.run_kernel(Cost::$cost, backward_kernel::$variant { $($p)? }, InPlace(dy, x));
+                    Ok(())
+                }
             )*
 
             /// Runs the activation `act`: bit for bit what its named method gives, with the
@@ -509,6 +748,46 @@ macro_rules! activation_enum {
                     $(Activation::$variant { $($p)? } => {
                         inplace_result!(self.$inplace(x $(, $p)?) $(, $p)?)
                     })*
+                }
+            }
+
+            /// Runs the gradient of `act`: bit for bit what its named `<name>_backward` method
+            /// gives, with the same checks.
+            ///
+            /// Errors (before anything is written): [`Error::InvalidParameter`] for a NaN or
+            /// infinite parameter, [`Error::SliceLength`] if `dy` or `dx` is not as long as `x`.
+            ///
+            /// ```
+            /// use simd_activations::{Activation, Kernels};
+            ///
+            /// let x = [30.0_f32, 0.0];
+            /// let (dy, mut dx) = ([1.0_f32; 2], [0.0_f32; 2]);
+            /// Kernels::global().activate_backward(Activation::Sigmoid, &x, &dy, &mut dx)?;
+            /// assert_eq!(dx[1], 0.25);
+            /// assert!(dx[0] > 9.3e-14 && dx[0] < 9.4e-14); // exp(-30), not 0
+            /// # Ok::<(), simd_activations::Error>(())
+            /// ```
+            pub fn activate_backward(
+                &self,
+                act: Activation,
+                x: &[f32],
+                dy: &[f32],
+                dx: &mut [f32],
+            ) -> Result<(), Error> {
+                match act {
+                    $(Activation::$variant { $($p)? } => self.$bname(x, dy, dx $(, $p)?),)*
+                }
+            }
+
+            /// In-place [`Kernels::activate_backward`]: the gradient overwrites `dy`.
+            pub fn activate_backward_inplace(
+                &self,
+                act: Activation,
+                x: &[f32],
+                dy: &mut [f32],
+            ) -> Result<(), Error> {
+                match act {
+                    $(Activation::$variant { $($p)? } => self.$binplace(x, dy $(, $p)?),)*
                 }
             }
         }
@@ -557,6 +836,22 @@ macro_rules! activation_enum {
             pub fn $inplace(x: &mut [f32] $(, $p: f32)?) -> inplace_return!($($p)?) {
                 Kernels::global().$inplace(x $(, $p)?)
             }
+
+            #[doc = concat!(
+                "The gradient of [`", stringify!($name), "`]: `dx[i] = dy[i] * f'(x[i])`. Within ",
+                stringify!($bbound), " ULP of `dy * f'(x)` in `f64` rounded to `f32`",
+                $(" plus the margin `2^-23 |dy| M(x)` (`", stringify!($margin), "`)",)?
+                "; special values: ", $bspecial, ". See [`Kernels::", stringify!($bname),
+                "`] for the bound's terms and the errors."
+            )]
+            pub fn $bname(x: &[f32], dy: &[f32], dx: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
+                Kernels::global().$bname(x, dy, dx $(, $p)?)
+            }
+
+            #[doc = concat!("In-place [`", stringify!($bname), "`]: the gradient overwrites `dy`.")]
+            pub fn $binplace(x: &[f32], dy: &mut [f32] $(, $p: f32)?) -> Result<(), Error> {
+                Kernels::global().$binplace(x, dy $(, $p)?)
+            }
             )*
         }
 
@@ -574,6 +869,57 @@ macro_rules! activation_enum {
                     activate(Activation::$variant $({ $p })?, x, y)
                 }
             )*
+
+            $(
+                #[doc = concat!(
+                    "Reference [`", stringify!($bname), "`](crate::", stringify!($bname),
+                    "): `", stringify!($breference), "` on every element, with the same checks."
+                )]
+                pub fn $bname(
+                    x: &[f32],
+                    dy: &[f32],
+                    dx: &mut [f32]
+                    $(, $p: f32)?
+                ) -> Result<(), Error> {
+                    crate::reference::activate_backward(Activation::$variant $({ $p })?, x, dy, dx)
+                }
+            )*
+
+            /// `dy * f'(x)` of one pair, in `f64`, rounded to `f32`: the reference of
+            /// [`crate::activate_backward`].
+            pub fn activate_backward_one(act: Activation, x: f32, dy: f32) -> f32 {
+                match act {
+                    $(Activation::$variant { $($p)? } => $breference(x, dy $(, $p)?),)*
+                }
+            }
+
+            /// The margin `M(x)` of the gradient's bound where the derivative crosses zero:
+            /// the sum of the absolute values of the derivative's terms, so that a gradient
+            /// `dx` passes where `|dx - ref| <= bound ulp(ref) + 2^-23 |dy| M(x)`. `None` for
+            /// the functions with a plain ULP bound.
+            pub fn backward_margin(act: Activation, x: f32) -> Option<f64> {
+                let _ = x;
+                match act {
+                    $(Activation::$variant { .. } => None $(.or(Some($margin(x))))?,)*
+                }
+            }
+
+            /// [`activate_backward_one`] on every element (equal lengths), the match taken
+            /// once outside the loop.
+            pub(crate) fn activate_backward_each(
+                act: Activation,
+                x: &[f32],
+                dy: &[f32],
+                dx: &mut [f32],
+            ) {
+                match act {
+                    $(Activation::$variant { $($p)? } => {
+                        for ((dx, &x), &dy) in dx.iter_mut().zip(x).zip(dy) {
+                            *dx = $breference(x, dy $(, $p)?);
+                        }
+                    })*
+                }
+            }
 
             /// `act` of one value, in `f64`, rounded to `f32`: the reference of
             /// [`crate::activate`].

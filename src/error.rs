@@ -67,6 +67,18 @@ pub enum Error {
         /// Whether it takes a parameter (`"leaky_relu(0.2)"`) or none (`"sigmoid"`).
         takes_param: bool,
     },
+    /// A slice that must have as many elements as another has a different length (a
+    /// gradient's `dy` or `dx` against the forward input `x`).
+    SliceLength {
+        /// Name of the slice (`"dy"`, `"dx"`).
+        name: &'static str,
+        /// Its length.
+        len: usize,
+        /// The length it must have.
+        expected: usize,
+        /// Name of the slice whose length it must match (`"x"`).
+        of: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -76,6 +88,16 @@ impl fmt::Display for Error {
                 f,
                 "length mismatch: the input has {input} elements but the output has {output}; \
                  they must be equal"
+            ),
+            Error::SliceLength {
+                name,
+                len,
+                expected,
+                of,
+            } => write!(
+                f,
+                "length mismatch: {name} has {len} elements but {of} has {expected}; they must \
+                 be equal"
             ),
             Error::NotDivisible {
                 what,

@@ -3,9 +3,10 @@
 use std::sync::OnceLock;
 
 use crate::drive::rows::{self, Kind, RowIo};
-use crate::drive::{Threading, elementwise};
+use crate::drive::{Cost, Threading, elementwise};
 use crate::simd::Unary;
-use crate::simd::io::{InPlace, Io, OutOfPlace};
+use crate::simd::backward::FromOutput;
+use crate::simd::io::{InPlace, Io, Kernel, OutOfPlace};
 use crate::{Backend, Error, validate};
 
 /// A handle on the kernels: the backend they run on and how they use threads.
@@ -185,6 +186,102 @@ impl Kernels {
         Ok(())
     }
 
+    /// The gradient of sigmoid from its saved output `y = sigmoid(x)`: `dx = dy y (1 - y)`,
+    /// for frameworks that keep `y` rather than `x`. Within 2 ULP of that expression evaluated
+    /// exactly on the given `y`.
+    ///
+    /// Near saturation only the gradient from the input keeps relative accuracy: once
+    /// `sigmoid(x)` rounds to 1 (from `x = 16.6` on) `y (1 - y)` is 0, while the true gradient
+    /// `exp(-x)` is far from 0 in `f32`; [`Kernels::sigmoid_backward`] computes it from `x`.
+    ///
+    /// Errors (before anything is written): [`Error::SliceLength`] if `dy` or `dx` is not as
+    /// long as `y`.
+    ///
+    /// ```
+    /// use simd_activations::Kernels;
+    ///
+    /// let k = Kernels::global();
+    /// let (y, dy, mut dx) = ([0.5_f32, 1.0], [1.0_f32; 2], [0.0_f32; 2]);
+    /// k.sigmoid_backward_from_output(&y, &dy, &mut dx)?;
+    /// assert_eq!(dx, [0.25, 0.0]);
+    /// // From the input, x = 20 (whose sigmoid rounds to 1) keeps its gradient.
+    /// k.sigmoid_backward(&[20.0], &[1.0], &mut dx[..1])?;
+    /// assert!(dx[0] > 2.0e-9);
+    /// # Ok::<(), simd_activations::Error>(())
+    /// ```
+    pub fn sigmoid_backward_from_output(
+        &self,
+        y: &[f32],
+        dy: &[f32],
+        dx: &mut [f32],
+    ) -> Result<(), Error> {
+        self.gradient_from_output(FromOutput::Sigmoid, y, dy, dx)
+    }
+
+    /// In-place [`Kernels::sigmoid_backward_from_output`]: the gradient overwrites `dy`.
+    pub fn sigmoid_backward_from_output_inplace(
+        &self,
+        y: &[f32],
+        dy: &mut [f32],
+    ) -> Result<(), Error> {
+        self.gradient_from_output_inplace(FromOutput::Sigmoid, y, dy)
+    }
+
+    /// The gradient of tanh from its saved output `y = tanh(x)`: `dx = dy (1 - y^2)`. Within 2
+    /// ULP of that expression evaluated exactly on the given `y`.
+    ///
+    /// Near saturation only the gradient from the input keeps relative accuracy: once
+    /// `tanh(x)` rounds to 1 (from `x = 9.01` on) `1 - y^2` is 0, while the true gradient is
+    /// about `4 exp(-2x)`; [`Kernels::tanh_backward`] computes it from `x`.
+    ///
+    /// Errors (before anything is written): [`Error::SliceLength`] if `dy` or `dx` is not as
+    /// long as `y`.
+    pub fn tanh_backward_from_output(
+        &self,
+        y: &[f32],
+        dy: &[f32],
+        dx: &mut [f32],
+    ) -> Result<(), Error> {
+        self.gradient_from_output(FromOutput::Tanh, y, dy, dx)
+    }
+
+    /// In-place [`Kernels::tanh_backward_from_output`]: the gradient overwrites `dy`.
+    pub fn tanh_backward_from_output_inplace(
+        &self,
+        y: &[f32],
+        dy: &mut [f32],
+    ) -> Result<(), Error> {
+        self.gradient_from_output_inplace(FromOutput::Tanh, y, dy)
+    }
+
+    fn gradient_from_output(
+        &self,
+        f: FromOutput,
+        y: &[f32],
+        dy: &[f32],
+        dx: &mut [f32],
+    ) -> Result<(), Error> {
+        validate::from_output(y, dy, Some(dx))?;
+        let io = OutOfPlace {
+            x: dy,
+            side: y,
+            y: dx,
+        };
+        self.run_kernel(Cost::Memory, f, io);
+        Ok(())
+    }
+
+    fn gradient_from_output_inplace(
+        &self,
+        f: FromOutput,
+        y: &[f32],
+        dy: &mut [f32],
+    ) -> Result<(), Error> {
+        validate::from_output(y, dy, None)?;
+        self.run_kernel(Cost::Memory, f, InPlace(dy, y));
+        Ok(())
+    }
+
     /// Softmax over the rows of a row-major matrix of `cols` columns:
     /// `y[i] = exp(x[i] - max) / sum_j exp(x[j] - max)` within each row.
     ///
@@ -260,5 +357,12 @@ impl Kernels {
     #[inline]
     pub(crate) fn run<K: Unary, I: Io<Side = ()>>(&self, k: K, io: I) {
         elementwise::run(self.arch, self.threading, K::COST, io, k);
+    }
+
+    /// Runs a kernel of class `cost` over `io` (with its side streams) with this handle's
+    /// backend and threading.
+    #[inline]
+    pub(crate) fn run_kernel<I: Io, K: Kernel<I::Side>>(&self, cost: Cost, k: K, io: I) {
+        elementwise::run(self.arch, self.threading, cost, io, k);
     }
 }

@@ -126,6 +126,56 @@ pub fn activate_inplace(act: Activation, x: &mut [f32]) -> Result<(), Error> {
     Kernels::global().activate_inplace(act, x)
 }
 
+/// The gradient of the activation `act` (chosen at run time) on the best backend:
+/// `dx[i] = dy[i] * f'(x[i])`, bit for bit what its named `<name>_backward` function gives.
+/// See [`Kernels::activate_backward`].
+///
+/// ```
+/// use simd_activations::Activation;
+///
+/// let mut dx = [0.0_f32; 3];
+/// simd_activations::activate_backward(Activation::Relu, &[-1.0, 0.0, 2.0], &[5.0; 3], &mut dx)?;
+/// assert_eq!(dx, [0.0, 0.0, 5.0]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn activate_backward(
+    act: Activation,
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+) -> Result<(), Error> {
+    Kernels::global().activate_backward(act, x, dy, dx)
+}
+
+/// The gradient of sigmoid from its saved output `y`: `dx = dy y (1 - y)`. See
+/// [`Kernels::sigmoid_backward_from_output`] (and why [`sigmoid_backward`], from the input,
+/// is the accurate one near saturation).
+pub fn sigmoid_backward_from_output(y: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<(), Error> {
+    Kernels::global().sigmoid_backward_from_output(y, dy, dx)
+}
+
+/// In-place [`sigmoid_backward_from_output`]: the gradient overwrites `dy`.
+pub fn sigmoid_backward_from_output_inplace(y: &[f32], dy: &mut [f32]) -> Result<(), Error> {
+    Kernels::global().sigmoid_backward_from_output_inplace(y, dy)
+}
+
+/// The gradient of tanh from its saved output `y`: `dx = dy (1 - y^2)`. See
+/// [`Kernels::tanh_backward_from_output`] (and why [`tanh_backward`], from the input, is the
+/// accurate one near saturation).
+pub fn tanh_backward_from_output(y: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<(), Error> {
+    Kernels::global().tanh_backward_from_output(y, dy, dx)
+}
+
+/// In-place [`tanh_backward_from_output`]: the gradient overwrites `dy`.
+pub fn tanh_backward_from_output_inplace(y: &[f32], dy: &mut [f32]) -> Result<(), Error> {
+    Kernels::global().tanh_backward_from_output_inplace(y, dy)
+}
+
+/// In-place [`activate_backward`]: the gradient overwrites `dy`.
+pub fn activate_backward_inplace(act: Activation, x: &[f32], dy: &mut [f32]) -> Result<(), Error> {
+    Kernels::global().activate_backward_inplace(act, x, dy)
+}
+
 /// PReLU with learned per-channel slopes, channels-last: element `i` uses
 /// `slopes[i % slopes.len()]`. See [`Kernels::prelu`] for the errors.
 ///

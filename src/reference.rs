@@ -209,6 +209,11 @@ pub fn activate(act: Activation, x: &[f32], y: &mut [f32]) -> Result<(), Error> 
 
 pub use crate::activations::reference_slices::*;
 
+mod backward;
+mod pending;
+pub use backward::*;
+pub use pending::*;
+
 /// Reference [`prelu`](crate::prelu) (channels-last).
 pub fn prelu(x: &[f32], y: &mut [f32], slopes: &[f32]) -> Result<(), Error> {
     prelu_channels_first(x, y, slopes, 1)

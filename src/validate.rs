@@ -16,6 +16,46 @@ pub(crate) fn same_len(x: &[f32], y: &[f32]) -> Result<(), Error> {
     }
 }
 
+/// Checks that `slice` (called `name`) has the length of `of` (called `of_name`).
+#[inline]
+pub(crate) fn len_of(
+    name: &'static str,
+    slice: &[f32],
+    of_name: &'static str,
+    of: &[f32],
+) -> Result<(), Error> {
+    if slice.len() == of.len() {
+        Ok(())
+    } else {
+        Err(Error::SliceLength {
+            name,
+            len: slice.len(),
+            expected: of.len(),
+            of: of_name,
+        })
+    }
+}
+
+/// The checks of an elementwise gradient: `dy` (and `dx`, out of place) as long as `x`.
+#[inline]
+pub(crate) fn backward(x: &[f32], dy: &[f32], dx: Option<&[f32]>) -> Result<(), Error> {
+    len_of("dy", dy, "x", x)?;
+    match dx {
+        Some(dx) => len_of("dx", dx, "x", x),
+        None => Ok(()),
+    }
+}
+
+/// The checks of a gradient from the saved output: `dy` (and `dx`) as long as `y`.
+#[inline]
+pub(crate) fn from_output(y: &[f32], dy: &[f32], dx: Option<&[f32]>) -> Result<(), Error> {
+    len_of("dy", dy, "y", y)?;
+    match dx {
+        Some(dx) => len_of("dx", dx, "y", y),
+        None => Ok(()),
+    }
+}
+
 /// Checks that a scalar parameter is finite.
 #[inline]
 pub(crate) fn finite(name: &'static str, value: f32) -> Result<(), Error> {

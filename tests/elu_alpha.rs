@@ -4,13 +4,14 @@
 //! (where `expm1` reaches -1) and of `[-2^-24, -2^-26]` (where the second path starts), and a
 //! million random floats of both signs, for a set of alphas of both signs, tiny to huge, on
 //! every backend: within [`Activation::ulp_bound`] (3 ULP for any alpha but 1) of the `f64`
-//! reference, no NaN mismatch. Run with `--nocapture` to see the rows.
+//! reference, no NaN mismatch; and the gradient (`dy = 1`) within its bound on the same inputs.
+//! Run with `--nocapture` to see the rows.
 //!
 //! `cargo test --release --test elu_alpha`
 
 mod common;
 
-use common::Rng;
+use common::{Pass, Rng};
 use simd_activations::Activation;
 use simd_activations::accuracy::Inputs;
 
@@ -55,7 +56,19 @@ fn elu_is_within_its_bound_for_many_alphas() {
         let act = Activation::Elu { alpha };
         assert_eq!(act.ulp_bound(), if alpha == 1.0 { 2 } else { 3 });
         println!("{act}:");
-        failures.extend(common::prove(act, Inputs::Values(&x)));
+        failures.extend(common::prove(act, Pass::Forward, Inputs::Values(&x)));
+    }
+    common::assert_no_failures(&failures);
+}
+
+#[test]
+fn elus_gradient_is_within_its_bound_for_many_alphas() {
+    let x = inputs();
+    let mut failures = Vec::new();
+    for alpha in ALPHAS {
+        let act = Activation::Elu { alpha };
+        println!("{act}:");
+        failures.extend(common::prove(act, Pass::Backward, Inputs::Values(&x)));
     }
     common::assert_no_failures(&failures);
 }

@@ -1,13 +1,15 @@
-//! The accuracy proof: every elementwise activation ([`Activation::ALL`]) on every backend this
-//! CPU supports, against the f64 reference and within its own bound
-//! ([`Activation::ulp_bound`]; 0 for the exact ones).
+//! The accuracy proof: every elementwise activation ([`Activation::ALL`]) and its gradient
+//! (with `dy = 1`) on every backend this CPU supports, against the f64 reference and within
+//! its own bound ([`Activation::ulp_bound`], [`Activation::backward_ulp_bound`] with its margin
+//! where the derivative crosses zero; 0 for the exact ones).
 //!
 //! With `SA_PROOF=full` in the environment the inputs are all 2^32 f32 bit patterns: the
 //! exhaustive proof, which `.ci/run` runs as a step of its own (7 times the sample's time):
 //!
 //! `SA_PROOF=full cargo test --release --test exhaustive -- --nocapture`
 //!
-//! Without it (`cargo test --release`) they are every [`SAMPLE_STEP`]-th bit pattern, a
+//! Without it (`cargo test --release`) they are every [`SAMPLE_STEP`]-th bit pattern (every
+//! [`GRADIENT_SAMPLE_STEP`]-th for the gradients), a
 //! uniform sample of every binade of both signs, which keeps the test suite within a few
 //! minutes as activations are added. `--nocapture` prints the table that the README's accuracy
 //! section reproduces (from the full proof). An activation added to the registry is proven here
@@ -16,51 +18,62 @@
 
 mod common;
 
-use simd_activations::Activation;
+use common::Pass;
+use simd_activations::accuracy;
 use simd_activations::accuracy::Inputs;
+use simd_activations::{Activation, Kernels, reference};
 
 /// The sample's step: odd, so that it reaches every residue of the low mantissa bits.
 const SAMPLE_STEP: u64 = 7;
 
-/// Every f32 with `SA_PROOF=full`, else every `SAMPLE_STEP`-th.
-fn inputs() -> Inputs<'static> {
+/// The sample's step for the gradients: larger, to keep `cargo test --release` short.
+const GRADIENT_SAMPLE_STEP: u64 = 13;
+
+/// Every f32 with `SA_PROOF=full`, else every `step`-th.
+fn inputs(step: u64) -> Inputs<'static> {
     match std::env::var("SA_PROOF").as_deref() {
         Ok("full") => Inputs::Bits(0..1 << 32),
         Ok(other) => panic!("SA_PROOF={other}: the only value is `full`"),
         Err(_) => {
-            println!("every {SAMPLE_STEP}th f32 (SA_PROOF=full: all 2^32)");
-            Inputs::Strided(0..1 << 32, SAMPLE_STEP)
+            println!("every {step}th f32 (SA_PROOF=full: all 2^32)");
+            Inputs::Strided(0..1 << 32, step)
         }
     }
 }
 
-/// Proves every activation whose name `pick` accepts.
-fn prove_all(pick: impl Fn(Activation) -> bool) {
+/// Proves the kernel `pass` names of every activation whose name `pick` accepts.
+fn prove_all(pass: Pass, pick: impl Fn(Activation) -> bool) {
+    let step = match pass {
+        Pass::Forward => SAMPLE_STEP,
+        Pass::Backward => GRADIENT_SAMPLE_STEP,
+    };
     let mut failures = Vec::new();
     for &act in Activation::ALL.iter().filter(|&&a| pick(a)) {
-        failures.extend(common::prove(act, inputs()));
+        failures.extend(common::prove(act, pass, inputs(step)));
     }
     common::assert_no_failures(&failures);
 }
 
-/// One test per transcendental activation, so that they run side by side.
+/// One test per transcendental activation, so that they run side by side, and one for the
+/// others.
 macro_rules! prove_each {
-    ($($test:ident: $name:literal,)*) => {
+    ($pass:expr, $others:ident; $($test:ident: $name:literal,)*) => {
         $(
             #[test]
             fn $test() {
-                prove_all(|a| a.name() == $name);
+                prove_all($pass, |a| a.name() == $name);
             }
         )*
 
         #[test]
-        fn every_other_activation_on_every_input() {
-            prove_all(|a| ![$($name),*].contains(&a.name()));
+        fn $others() {
+            prove_all($pass, |a| ![$($name),*].contains(&a.name()));
         }
     };
 }
 
 prove_each! {
+    Pass::Forward, every_other_activation_on_every_input;
     exp_on_every_input: "exp",
     sigmoid_on_every_input: "sigmoid",
     tanh_on_every_input: "tanh",
@@ -73,4 +86,75 @@ prove_each! {
     selu_on_every_input: "selu",
     softplus_on_every_input: "softplus",
     log_sigmoid_on_every_input: "log_sigmoid",
+}
+
+prove_each! {
+    Pass::Backward, every_other_gradient_on_every_input;
+    exp_gradient_on_every_input: "exp",
+    sigmoid_gradient_on_every_input: "sigmoid",
+    tanh_gradient_on_every_input: "tanh",
+    silu_gradient_on_every_input: "silu",
+    quick_gelu_gradient_on_every_input: "quick_gelu",
+    gelu_gradient_on_every_input: "gelu",
+    gelu_tanh_gradient_on_every_input: "gelu_tanh",
+    mish_gradient_on_every_input: "mish",
+    elu_gradient_on_every_input: "elu",
+    selu_gradient_on_every_input: "selu",
+    softplus_gradient_on_every_input: "softplus",
+    log_sigmoid_gradient_on_every_input: "log_sigmoid",
+}
+
+/// A `Kernels` method computing a gradient from the saved output.
+type GradientFromOutput =
+    fn(&Kernels, &[f32], &[f32], &mut [f32]) -> Result<(), simd_activations::Error>;
+
+/// Proves a gradient from the saved output (`dy = 1`) on every backend within 2 ULP of its
+/// expression evaluated exactly on the given `y`.
+fn prove_from_output(name: &str, kernel: GradientFromOutput, reference: fn(f32, f32) -> f32) {
+    let (backends, handles): (Vec<_>, Vec<Kernels>) = common::backends().into_iter().unzip();
+    let kernels: Vec<_> = handles
+        .iter()
+        .map(|k| move |y: &[f32], dx: &mut [f32]| kernel(k, y, &vec![1.0; y.len()], dx).unwrap())
+        .collect();
+    let reports = accuracy::measure(
+        inputs(GRADIENT_SAMPLE_STEP),
+        &kernels,
+        |y| reference(y, 1.0),
+        FROM_OUTPUT_BOUND,
+    );
+    let mut failures = Vec::new();
+    for (b, r) in backends.iter().zip(&reports) {
+        println!(
+            "| {name} | {b} | {FROM_OUTPUT_BOUND} | {} | {:e} (`{:#010x}`) | {:.4}% |",
+            r.max_ulp,
+            r.worst_input,
+            r.worst_input.to_bits(),
+            100.0 * r.exact_share()
+        );
+        if !r.passed() {
+            failures.push(format!("{name} on {b}: {r:?}"));
+        }
+    }
+    common::assert_no_failures(&failures);
+}
+
+/// The bound of the gradients from the saved output.
+const FROM_OUTPUT_BOUND: u32 = 2;
+
+#[test]
+fn sigmoid_gradient_from_output_on_every_input() {
+    prove_from_output(
+        "sigmoid_backward_from_output",
+        Kernels::sigmoid_backward_from_output,
+        reference::sigmoid_backward_from_output_one,
+    );
+}
+
+#[test]
+fn tanh_gradient_from_output_on_every_input() {
+    prove_from_output(
+        "tanh_backward_from_output",
+        Kernels::tanh_backward_from_output,
+        reference::tanh_backward_from_output_one,
+    );
 }

@@ -227,23 +227,54 @@ pub fn assert_same_bits(what: &str, x: &[f32], a: &[f32], b: &[f32]) {
     }
 }
 
-/// Measures `act` on `inputs` on every supported backend (sequential handles) against its
-/// reference and its own bound; prints a README-style table row per backend, and returns the
-/// failures (empty: proven on these inputs).
-pub fn prove(act: Activation, inputs: Inputs<'_>) -> Vec<String> {
+/// Which of an activation's kernels a proof measures.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pass {
+    /// The activation itself (`<name>`).
+    Forward,
+    /// Its gradient with `dy = 1` (`<name>_backward`).
+    Backward,
+}
+
+impl Pass {
+    /// The bound the pass asserts.
+    pub fn bound(self, act: Activation) -> u32 {
+        match self {
+            Pass::Forward => act.ulp_bound(),
+            Pass::Backward => act.backward_ulp_bound(),
+        }
+    }
+
+    /// The name of the kernel (`"sigmoid"`, `"sigmoid_backward"`).
+    pub fn name(self, act: Activation) -> String {
+        match self {
+            Pass::Forward => act.name().to_string(),
+            Pass::Backward => format!("{}_backward", act.name()),
+        }
+    }
+}
+
+/// Measures `act` (or its gradient, as `pass` says) on `inputs` on every supported backend
+/// (sequential handles) against its reference and its own bound; prints a README-style table
+/// row per backend, and returns the failures (empty: proven on these inputs).
+pub fn prove(act: Activation, pass: Pass, inputs: Inputs<'_>) -> Vec<String> {
     let (backends, handles): (Vec<Backend>, Vec<Kernels>) = backends().into_iter().unzip();
     let expected = inputs.len();
-    let reports = accuracy::measure_activation(inputs, act, &handles);
+    let reports = match pass {
+        Pass::Forward => accuracy::measure_activation(inputs, act, &handles),
+        Pass::Backward => accuracy::measure_activation_backward(inputs, act, &handles),
+    };
     let mut failures = Vec::new();
     for (backend, r) in backends.iter().zip(&reports) {
-        println!("{}", table_row(act, *backend, r));
+        println!("{}", table_row(act, pass, *backend, r));
         assert_eq!(r.inputs, expected);
         if !r.passed() {
             failures.push(format!(
-                "{act} on {backend}: {} inputs over {} ULP (max {} ULP at {:e} = {:#010x}), {} \
+                "{} on {backend}: {} inputs over {} ULP (max {} ULP at {:e} = {:#010x}), {} \
                  NaN mismatches (first at {:?})",
+                pass.name(act),
                 r.over_bound,
-                act.ulp_bound(),
+                pass.bound(act),
                 r.max_ulp,
                 r.worst_input,
                 r.worst_input.to_bits(),
@@ -256,13 +287,13 @@ pub fn prove(act: Activation, inputs: Inputs<'_>) -> Vec<String> {
 }
 
 /// `| function | backend | bound | max ULP | worst input | correctly rounded | 0 | 1 | 2 | more |`
-pub fn table_row(act: Activation, backend: Backend, r: &Report) -> String {
+pub fn table_row(act: Activation, pass: Pass, backend: Backend, r: &Report) -> String {
     let h = &r.histogram;
     let beyond: u64 = h[3..HISTOGRAM_BUCKETS].iter().sum();
     format!(
         "| {} | {backend} | {} | {} | {:e} (`{:#010x}`) | {:.4}% | {} | {} | {} | {beyond} |",
-        act.name(),
-        act.ulp_bound(),
+        pass.name(act),
+        pass.bound(act),
         r.max_ulp,
         r.worst_input,
         r.worst_input.to_bits(),
