@@ -22,6 +22,11 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use simd_activations::{Activation, Backend, Kernels, naive};
 
+/// A gradient as the benches call it: `(x, dy, dx)`.
+type Gradient<'a> = &'a dyn Fn(&[f32], &[f32], &mut [f32]);
+/// A `Kernels` method computing a gradient from the saved output.
+type FromOutput = fn(&Kernels, &[f32], &[f32], &mut [f32]) -> Result<(), simd_activations::Error>;
+
 /// Sizes: L1, memory.
 const SIZES: &[usize] = &[4096, 16_777_216];
 
@@ -45,7 +50,7 @@ fn gradients(c: &mut Criterion) {
             let dy = support::uniform(n, -1.0, 1.0);
             let mut dx = vec![0.0_f32; n];
             group.throughput(Throughput::Elements(n as u64));
-            let mut run = |id: &str, g: &dyn Fn(&[f32], &[f32], &mut [f32])| {
+            let mut run = |id: &str, g: Gradient| {
                 group.bench_function(BenchmarkId::new(id, n), |b| {
                     b.iter(|| g(black_box(&x), black_box(&dy), black_box(&mut dx)))
                 });
@@ -63,7 +68,7 @@ fn gradients(c: &mut Criterion) {
         }
         group.finish();
     }
-    let from_output: [(&str, fn(&Kernels, &[f32], &[f32], &mut [f32]) -> _); 2] = [
+    let from_output: [(&str, FromOutput); 2] = [
         (
             "sigmoid_backward_from_output",
             Kernels::sigmoid_backward_from_output,
