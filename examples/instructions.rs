@@ -4,7 +4,9 @@
 //! `cargo run --release --example instructions -- --list` (every kernel name, one per line)
 //!
 //! Kernels: every activation of the registry by its name (`exp`, `leaky_relu`,
-//! `leaky_relu(0.2)`, ...: `Activation::from_str`) and `prelu` (4 slopes), on 4096 elements
+//! `leaky_relu(0.2)`, ...: `Activation::from_str`), its gradient (`<name>_backward`, `dy`
+//! uniform in [-1, 1]), the three-stream loop `add` (`dx = x + dy`, the gradients' baseline)
+//! and `prelu` (4 slopes), on 4096 elements
 //! uniform in [-8, 8]; `softmax:<rows>x<cols>` and `log_softmax:<rows>x<cols>` on a matrix of
 //! that shape. Backends: `scalar`, `avx2`, `avx512`. Run under `valgrind --tool=callgrind`
 //! with `calls = N` and `calls = 0`: the difference divided by `N * elements` is the kernel's
@@ -40,8 +42,16 @@ fn inputs(n: usize) -> Vec<f32> {
 /// What one call runs.
 enum Kernel {
     Activation(Activation),
+    /// `<name>_backward`, on `dy` uniform in [-1, 1].
+    Backward(Activation),
+    /// `dx[i] = x[i] + dy[i]`, the three-stream baseline of the gradients.
+    Add,
     Prelu,
-    Rows { log: bool, rows: usize, cols: usize },
+    Rows {
+        log: bool,
+        rows: usize,
+        cols: usize,
+    },
 }
 
 fn parse(kernel: &str) -> Result<Kernel, String> {
@@ -55,6 +65,15 @@ fn parse(kernel: &str) -> Result<Kernel, String> {
     }
     if kernel == "prelu" {
         return Ok(Kernel::Prelu);
+    }
+    if kernel == "add" {
+        return Ok(Kernel::Add);
+    }
+    if let Some(name) = kernel.strip_suffix("_backward") {
+        return name
+            .parse()
+            .map(Kernel::Backward)
+            .map_err(|e: simd_activations::Error| e.to_string());
     }
     kernel
         .parse()
@@ -72,11 +91,19 @@ fn run(kernel: &Kernel, backend: Backend, calls: usize) -> Result<(), String> {
     };
     let x = inputs(n);
     let mut y = vec![0.0f32; n];
+    let dy: Vec<f32> = inputs(n).iter().map(|v| v / 8.0).collect();
     let slopes = [0.25f32, 0.5, 0.125, 0.0625];
     for _ in 0..calls {
         let x = black_box(&x[..]);
         match *kernel {
             Kernel::Activation(act) => k.activate(act, x, &mut y),
+            Kernel::Backward(act) => k.activate_backward(act, x, black_box(&dy), &mut y),
+            Kernel::Add => {
+                for ((d, &a), &b) in y.iter_mut().zip(x).zip(black_box(&dy)) {
+                    *d = a + b;
+                }
+                Ok(())
+            }
             Kernel::Prelu => k.prelu(x, &mut y, &slopes),
             Kernel::Rows {
                 log: false, cols, ..
@@ -97,6 +124,10 @@ fn main() -> ExitCode {
         for a in Activation::ALL {
             println!("{}", a.name());
         }
+        for a in Activation::ALL {
+            println!("{}_backward", a.name());
+        }
+        println!("add");
         println!("prelu");
         for f in ["softmax", "log_softmax"] {
             for s in SHAPES {

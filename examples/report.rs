@@ -22,6 +22,7 @@
 //!   memory table, a 10^6-point sweep instead of 10^7, a shorter long row in the softmax
 //!   accuracy table);
 //! - `--softmax`: the softmax and log-softmax section only;
+//! - `--gradients`: the gradients (training) section only;
 //! - `--help`: the flags.
 
 #[path = "../benches/support/mod.rs"]
@@ -35,7 +36,7 @@ use simd_activations::{Activation, Backend, Error, Kernels, reference, ulp};
 use support::{Function, SLOPES, naive};
 
 const USAGE: &str = "\
-Usage: cargo run --release --example report -- [--quick] [--softmax]
+Usage: cargo run --release --example report -- [--quick] [--softmax] [--gradients]
 
 What the kernels do on this CPU: throughput of every elementwise activation and PReLU (L1,
 memory, threads), max ULP error per backend beside the proven bound, then softmax and
@@ -47,6 +48,7 @@ Options:
               instead of 10^7, a 256 Ki-element long row instead of 1 Mi in the softmax
               accuracy table
   --softmax   the softmax and log-softmax section only
+  --gradients the gradients (training) section only
   -h, --help  print this help
 ";
 
@@ -58,17 +60,20 @@ const SOFTMAX_THRESHOLD: usize = 1 << 16;
 struct Options {
     quick: bool,
     softmax_only: bool,
+    gradients_only: bool,
 }
 
 fn options() -> Options {
     let mut o = Options {
         quick: false,
         softmax_only: false,
+        gradients_only: false,
     };
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--quick" => o.quick = true,
             "--softmax" => o.softmax_only = true,
+            "--gradients" => o.gradients_only = true,
             "-h" | "--help" => {
                 print!("{USAGE}");
                 std::process::exit(0);
@@ -210,6 +215,7 @@ fn main() {
     let Options {
         quick,
         softmax_only,
+        gradients_only,
     } = options();
     let backends = Backend::supported();
     let best = *Kernels::global();
@@ -242,6 +248,10 @@ fn main() {
         functions,
     };
     header(&ctx);
+    if gradients_only {
+        gradients_table(&ctx);
+        return;
+    }
     if !softmax_only {
         l1_table(&ctx);
         memory_table(&ctx);

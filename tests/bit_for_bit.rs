@@ -9,7 +9,8 @@
 //! instead of 16 logical lanes); the bound and the AVX2 == AVX-512 identity are unchanged, and
 //! the SIMD results for 7 columns did not change. The entries of `silu`, `quick_gelu`,
 //! `gelu`, `gelu_tanh`, `mish`, `elu`, `selu`, `softplus` and `log_sigmoid` were added with
-//! those functions; no other entry changed.
+//! those functions; no other entry changed. The gradients' entries (`<name>_backward`,
+//! `*_from_output`) were added with them (issue 13).
 
 mod common;
 
@@ -100,6 +101,50 @@ fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
     both!(x, leaky_relu, leaky_relu_inplace, -1.5);
     both!(x, softplus, softplus_inplace);
     both!(x, log_sigmoid, log_sigmoid_inplace);
+    // Gradients: `$f(x, dy, dx)` into a NaN-filled buffer and `$g(x, dy)` on a copy of `dy`,
+    // recorded as "$f(args)" and "$f(args)/inplace".
+    let dy: Vec<f32> = x.iter().rev().map(|v| v * 0.75).collect();
+    macro_rules! grad {
+        ($f:ident, $g:ident $(, $a:expr)*) => {{
+            let (mut dx, mut z) = (vec![f32::from_bits(0x7FA5_A5A5); x.len()], dy.clone());
+            match k {
+                Some(k) => {
+                    k.$f(x, &dy, &mut dx $(, $a)*).unwrap();
+                    k.$g(x, &mut z $(, $a)*).unwrap();
+                }
+                None => {
+                    act::$f(x, &dy, &mut dx $(, $a)*).unwrap();
+                    act::$g(x, &mut z $(, $a)*).unwrap();
+                }
+            }
+            let args: &[String] = &[$(format!("{:?}", $a)),*];
+            let key = format!("{}({})", stringify!($f), args.join(", ")).replace("()", "");
+            o.push((key.clone(), fnv(&dx)));
+            o.push((key + "/inplace", fnv(&z)));
+        }};
+    }
+    grad!(exp_backward, exp_backward_inplace);
+    grad!(sigmoid_backward, sigmoid_backward_inplace);
+    grad!(tanh_backward, tanh_backward_inplace);
+    grad!(silu_backward, silu_backward_inplace);
+    grad!(quick_gelu_backward, quick_gelu_backward_inplace);
+    grad!(gelu_backward, gelu_backward_inplace);
+    grad!(gelu_tanh_backward, gelu_tanh_backward_inplace);
+    grad!(mish_backward, mish_backward_inplace);
+    grad!(elu_backward, elu_backward_inplace, 1.0);
+    grad!(elu_backward, elu_backward_inplace, 0.5);
+    grad!(selu_backward, selu_backward_inplace);
+    grad!(relu_backward, relu_backward_inplace);
+    grad!(leaky_relu_backward, leaky_relu_backward_inplace, 0.01);
+    grad!(hard_sigmoid_backward, hard_sigmoid_backward_inplace);
+    grad!(hard_swish_backward, hard_swish_backward_inplace);
+    grad!(softplus_backward, softplus_backward_inplace);
+    grad!(log_sigmoid_backward, log_sigmoid_backward_inplace);
+    grad!(
+        sigmoid_backward_from_output,
+        sigmoid_backward_from_output_inplace
+    );
+    grad!(tanh_backward_from_output, tanh_backward_from_output_inplace);
     let (s, xs) = (&[0.1, -0.2, 0.3][..], &x[..x.len() / 3 * 3]);
     both!(xs, prelu, prelu_inplace, s);
     let (s, xs) = (&[0.5, 0.25][..], &x[..x.len() / 14 * 14]);

@@ -90,7 +90,11 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.log_sigmoid(x, y).unwrap();
     for &a in Activation::ALL {
         k.activate(a, x, y).unwrap();
+        k.activate_backward(a, x, x, y).unwrap();
+        k.activate_backward_inplace(a, x, y).unwrap();
     }
+    k.sigmoid_backward_from_output(x, x, y).unwrap();
+    k.tanh_backward_from_output_inplace(x, y).unwrap();
     k.activate(Activation::LeakyRelu { alpha: 0.5 }, x, y)
         .unwrap();
     k.prelu(x, y, &slopes).unwrap();

@@ -17,7 +17,8 @@ use pulp::Simd;
 
 use super::times_pow2;
 use crate::simd::exp::{
-    NORMAL_SCALE_MAX, all_in_normal_range, exp, exp_lo_parts, exp_normal_scale,
+    NORMAL_SCALE_MAX, all_in_normal_range, exp_general, exp_lo_parts, exp_normal_scale,
+    exp_scaled_in_float,
 };
 
 /// Below this `x`, `|dy| exp(x) < 2^-150` for every finite `dy`: `dx` rounds to 0.
@@ -29,7 +30,7 @@ pub(crate) fn exp_backward<S: Simd>(simd: S, x: S::f32s, dy: S::f32s) -> S::f32s
     if S::F32_LANES > 1 && all_in_normal_range(simd, x) {
         return simd.mul_f32s(dy, exp_normal_scale(simd, x));
     }
-    let near = simd.mul_f32s(dy, exp(simd, x));
+    let near = simd.mul_f32s(dy, exp_any(simd, x));
     let tail = simd.less_than_f32s(x, simd.splat_f32s(-NORMAL_SCALE_MAX));
     let x_tail = simd.select_f32s(
         tail,
@@ -40,6 +41,17 @@ pub(crate) fn exp_backward<S: Simd>(simd: S, x: S::f32s, dy: S::f32s) -> S::f32s
     let far = times_pow2(simd, dy, p, n);
     let far = select_zero_below(simd, x, dy, far);
     simd.select_f32s(tail, far, near)
+}
+
+/// `exp(x)` for every lane, on the path of [`exp`](crate::simd::exp::exp) that does not test
+/// the range again (a gradient's second path has tested it).
+#[inline(always)]
+fn exp_any<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    if S::F32_LANES == 1 {
+        exp_scaled_in_float(simd, x)
+    } else {
+        exp_general(simd, x)
+    }
 }
 
 /// `dy * 0` on the lanes with `x < -194` (and `-inf`), `v` on the others.
