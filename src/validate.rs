@@ -93,3 +93,42 @@ pub(crate) fn rows(x: &[f32], y: Option<&[f32]>, cols: usize) -> Result<(), Erro
         None => Ok(()),
     }
 }
+
+/// The checks of softmax and log-softmax backward: `cols > 0` divides `y.len()`, and `dy` and
+/// `dx` (if any) have the length of `y`.
+pub(crate) fn rows_backward(
+    y: &[f32],
+    dy: &[f32],
+    dx: Option<&[f32]>,
+    cols: usize,
+) -> Result<(), Error> {
+    rows(y, Some(dy), cols)?;
+    match dx {
+        Some(dx) => same_len(y, dx),
+        None => Ok(()),
+    }
+}
+
+/// The checks of PReLU backward: those of [`prelu`], `dy` and `dx` (if any) of the length of
+/// `x`, `dslopes` of the length of `slopes`.
+pub(crate) fn prelu_backward(
+    x: &[f32],
+    dy: &[f32],
+    dx: Option<&[f32]>,
+    slopes: &[f32],
+    dslopes: &[f32],
+    inner: usize,
+) -> Result<(), Error> {
+    prelu(x.len(), slopes, inner)?;
+    same_len(x, dy)?;
+    if let Some(dx) = dx {
+        same_len(x, dx)?;
+    }
+    if dslopes.len() != slopes.len() {
+        return Err(Error::LengthMismatch {
+            input: slopes.len(),
+            output: dslopes.len(),
+        });
+    }
+    Ok(())
+}

@@ -18,6 +18,7 @@
 pub(crate) mod elu;
 pub(crate) mod exp;
 pub(crate) mod gelu;
+pub(crate) mod grad;
 pub(crate) mod hard;
 pub(crate) mod io;
 pub(crate) mod log1p;
