@@ -100,6 +100,16 @@ fn main() {
             "one thread"
         }
     );
+    if std::env::var_os("SOFTMAX_LOOP").is_some() {
+        let n = 4096 * 32;
+        let y = rng_vec(n, 3, 0.0, 0.06);
+        let dy = rng_vec(n, 4, -1.0, 1.0);
+        let mut dx = vec![0.0; n];
+        for _ in 0..5000 {
+            k.softmax_backward(black_box(&y), &dy, &mut dx, 32).unwrap();
+        }
+        return;
+    }
     if std::env::var_os("PRELU_LOOP").is_some() {
         let n = 64 * 1024;
         let x = rng_vec(n, 3, -1.0, 1.0);

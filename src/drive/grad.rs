@@ -94,6 +94,11 @@ fn row_sum<S: Simd>(simd: S, kind: RowGrad, y: &[f32], dy: &[f32]) -> f64 {
     }
 }
 
+/// Rows up to this length are processed [`BATCH`] at a time.
+const BATCH_MAX_COLS: usize = 256;
+/// Rows per batch.
+const BATCH: usize = 8;
+
 /// One dispatch over consecutive whole rows.
 struct Rows<'a, G> {
     y: &'a [f32],
@@ -109,6 +114,33 @@ impl<G: GradIo> WithSimd for Rows<'_, G> {
         let cols = self.cols;
         let mut rest = self.io;
         let mut y = self.y;
+        if cols <= BATCH_MAX_COLS {
+            // Short rows: the sums of BATCH rows first, then their elementwise passes, so that
+            // the rows' reductions (long dependency chains) overlap. Same bits.
+            while y.len() >= BATCH * cols {
+                let (yb, yt) = y.split_at(BATCH * cols);
+                let (head, tail) = rest.split_at(BATCH * cols);
+                let mut sums = [0.0_f64; BATCH];
+                let d = head.dy();
+                for (b, s) in sums.iter_mut().enumerate() {
+                    let r = b * cols..(b + 1) * cols;
+                    *s = row_sum(simd, self.kind, &yb[r.clone()], &d[r]);
+                }
+                let mut h = head;
+                for (b, &s) in sums.iter().enumerate() {
+                    let (mut row, t) = h.split_at(cols);
+                    apply_row(
+                        simd,
+                        &yb[b * cols..(b + 1) * cols],
+                        &mut row,
+                        row_fn(self.kind, s),
+                    );
+                    h = t;
+                }
+                rest = tail;
+                y = yt;
+            }
+        }
         while !y.is_empty() {
             let (yr, yt) = y.split_at(cols);
             let (mut head, tail) = rest.split_at(cols);
