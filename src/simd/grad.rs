@@ -10,8 +10,10 @@
 //! accumulator `(s, c)`; the 16 lanes are then stored and reduced in `f64` in a fixed pairwise
 //! order, and the chunks combined in `f64` along the fixed tree of
 //! [`tree_split`](super::softmax::tree_split). Only additions, subtractions and
-//! multiplications of two numbers are used (no fused multiply-add), so every backend, the
-//! scalar one included, gives the same bits. PReLU's slot accumulators are indexed by the
+//! multiplications of two numbers are used in the sums and in softmax's last pass (no fused
+//! multiply-add), so every backend, the scalar one included, gives the same bits there;
+//! log-softmax's last pass uses the crate's `exp`, which on the scalar backend can differ by
+//! an ULP (`Avx2` and `Avx512` agree). PReLU's slot accumulators are indexed by the
 //! position within a window of the period, never by the lane, so they do not depend on the
 //! width either.
 
