@@ -251,3 +251,129 @@ pub fn log_softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
 pub fn log_softmax_inplace(x: &mut [f32], cols: usize) -> Result<(), Error> {
     Kernels::global().log_softmax_inplace(x, cols)
 }
+
+/// Softmax backward from the forward output `y`: `dx = y * (dy - sum_j dy[j] y[j])` per row of
+/// `cols` columns. See [`Kernels::softmax_backward`] for the accuracy, special values and
+/// errors.
+///
+/// ```
+/// let y = [0.25_f32, 0.75];
+/// let mut dx = [0.0; 2];
+/// simd_activations::softmax_backward(&y, &[1.0, 0.0], &mut dx, 2)?;
+/// assert_eq!(dx, [0.25 * 0.75, -0.75 * 0.25]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn softmax_backward(y: &[f32], dy: &[f32], dx: &mut [f32], cols: usize) -> Result<(), Error> {
+    Kernels::global().softmax_backward(y, dy, dx, cols)
+}
+
+/// In-place [`softmax_backward`]: the gradient overwrites `dy`.
+///
+/// ```
+/// let y = [0.5_f32, 0.5];
+/// let mut g = [1.0_f32, -1.0];
+/// simd_activations::softmax_backward_inplace(&y, &mut g, 2)?;
+/// assert_eq!(g, [0.5, -0.5]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn softmax_backward_inplace(y: &[f32], dy: &mut [f32], cols: usize) -> Result<(), Error> {
+    Kernels::global().softmax_backward_inplace(y, dy, cols)
+}
+
+/// Log-softmax backward from the forward output `y`: `dx = dy - exp(y) * sum_j dy[j]` per row
+/// of `cols` columns. See [`Kernels::log_softmax_backward`].
+///
+/// ```
+/// let y = [0.0_f32, f32::NEG_INFINITY]; // log_softmax of [0, -inf]
+/// let mut dx = [0.0; 2];
+/// simd_activations::log_softmax_backward(&y, &[1.0, 2.0], &mut dx, 2)?;
+/// assert_eq!(dx, [1.0 - 3.0, 2.0]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn log_softmax_backward(
+    y: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    cols: usize,
+) -> Result<(), Error> {
+    Kernels::global().log_softmax_backward(y, dy, dx, cols)
+}
+
+/// In-place [`log_softmax_backward`]: the gradient overwrites `dy`.
+///
+/// ```
+/// let y = [0.0_f32];
+/// let mut g = [3.0_f32];
+/// simd_activations::log_softmax_backward_inplace(&y, &mut g, 1)?;
+/// assert_eq!(g, [0.0]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn log_softmax_backward_inplace(y: &[f32], dy: &mut [f32], cols: usize) -> Result<(), Error> {
+    Kernels::global().log_softmax_backward_inplace(y, dy, cols)
+}
+
+/// PReLU backward, channels-last: `dx[i] = x[i] > 0 ? dy[i] : slopes[i % C] * dy[i]` and
+/// `dslopes[c] = sum of x[i] * dy[i]` over channel `c`'s elements with `x[i] <= 0`. See
+/// [`Kernels::prelu_backward`] for the accuracy (compensated, deterministic) and the errors.
+///
+/// ```
+/// let x = [-2.0_f32, 1.0, -1.0, -3.0]; // two rows of two channels
+/// let dy = [1.0_f32; 4];
+/// let (mut dx, mut dslopes) = ([0.0; 4], [0.0; 2]);
+/// simd_activations::prelu_backward(&x, &dy, &mut dx, &[0.5, 0.25], &mut dslopes)?;
+/// assert_eq!(dx, [0.5, 1.0, 0.5, 0.25]);
+/// assert_eq!(dslopes, [-3.0, -3.0]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn prelu_backward(
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    slopes: &[f32],
+    dslopes: &mut [f32],
+) -> Result<(), Error> {
+    Kernels::global().prelu_backward(x, dy, dx, slopes, dslopes)
+}
+
+/// In-place [`prelu_backward`]: `dx` overwrites `dy`.
+///
+/// ```
+/// let x = [-2.0_f32, 1.0];
+/// let mut g = [1.0_f32, 1.0];
+/// let mut dslopes = [0.0];
+/// simd_activations::prelu_backward_inplace(&x, &mut g, &[0.5], &mut dslopes)?;
+/// assert_eq!((g, dslopes), ([0.5, 1.0], [-2.0]));
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn prelu_backward_inplace(
+    x: &[f32],
+    dy: &mut [f32],
+    slopes: &[f32],
+    dslopes: &mut [f32],
+) -> Result<(), Error> {
+    Kernels::global().prelu_backward_inplace(x, dy, slopes, dslopes)
+}
+
+/// PReLU backward, channels-first (NCHW: element `i` has channel `(i / inner) % C`). See
+/// [`Kernels::prelu_channels_first_backward`].
+pub fn prelu_channels_first_backward(
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    slopes: &[f32],
+    dslopes: &mut [f32],
+    inner: usize,
+) -> Result<(), Error> {
+    Kernels::global().prelu_channels_first_backward(x, dy, dx, slopes, dslopes, inner)
+}
+
+/// In-place [`prelu_channels_first_backward`]: `dx` overwrites `dy`.
+pub fn prelu_channels_first_backward_inplace(
+    x: &[f32],
+    dy: &mut [f32],
+    slopes: &[f32],
+    dslopes: &mut [f32],
+    inner: usize,
+) -> Result<(), Error> {
+    Kernels::global().prelu_channels_first_backward_inplace(x, dy, slopes, dslopes, inner)
+}

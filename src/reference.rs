@@ -301,3 +301,87 @@ fn rows(
     }
     Ok(())
 }
+
+/// Reference [`softmax_backward`](crate::softmax_backward): per row, `s = sum_j dy[j] y[j]` and
+/// `dx[i] = y[i] * (dy[i] - s)` in `f64`, rounded once to `f32`. Same checks.
+pub fn softmax_backward(y: &[f32], dy: &[f32], dx: &mut [f32], cols: usize) -> Result<(), Error> {
+    validate::rows_backward(y, dy, Some(dx), cols)?;
+    for ((yr, dr), xr) in y
+        .chunks_exact(cols)
+        .zip(dy.chunks_exact(cols))
+        .zip(dx.chunks_exact_mut(cols))
+    {
+        let s: f64 = yr
+            .iter()
+            .zip(dr)
+            .map(|(&y, &d)| f64::from(y) * f64::from(d))
+            .sum();
+        for ((o, &y), &d) in xr.iter_mut().zip(yr).zip(dr) {
+            *o = (f64::from(y) * (f64::from(d) - s)) as f32;
+        }
+    }
+    Ok(())
+}
+
+/// Reference [`log_softmax_backward`](crate::log_softmax_backward): per row,
+/// `t = sum_j dy[j]` and `dx[i] = dy[i] - exp(y[i]) * t` in `f64`, rounded once to `f32`.
+pub fn log_softmax_backward(
+    y: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    cols: usize,
+) -> Result<(), Error> {
+    validate::rows_backward(y, dy, Some(dx), cols)?;
+    for ((yr, dr), xr) in y
+        .chunks_exact(cols)
+        .zip(dy.chunks_exact(cols))
+        .zip(dx.chunks_exact_mut(cols))
+    {
+        let t: f64 = dr.iter().map(|&d| f64::from(d)).sum();
+        for ((o, &y), &d) in xr.iter_mut().zip(yr).zip(dr) {
+            *o = (f64::from(d) - f64::from(y).exp() * t) as f32;
+        }
+    }
+    Ok(())
+}
+
+/// Reference [`prelu_backward`](crate::prelu_backward) (channels-last).
+pub fn prelu_backward(
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    slopes: &[f32],
+    dslopes: &mut [f32],
+) -> Result<(), Error> {
+    prelu_channels_first_backward(x, dy, dx, slopes, dslopes, 1)
+}
+
+/// Reference [`prelu_channels_first_backward`](crate::prelu_channels_first_backward):
+/// `dx[i] = x[i] > 0 ? dy[i] : slope * dy[i]` (in `f64`, rounded once) and `dslopes[c]` the
+/// `f64` sum of `x[i] * dy[i]` over the channel's elements with `x[i] <= 0` (products exact in
+/// `f64`), rounded once.
+pub fn prelu_channels_first_backward(
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    slopes: &[f32],
+    dslopes: &mut [f32],
+    inner: usize,
+) -> Result<(), Error> {
+    validate::prelu_backward(x, dy, Some(dx), slopes, dslopes, inner)?;
+    let period = slopes.len() * inner;
+    let mut sums = vec![0.0_f64; slopes.len()];
+    for (i, ((o, &x), &d)) in dx.iter_mut().zip(x).zip(dy).enumerate() {
+        let c = (i % period) / inner;
+        if x > 0.0 {
+            *o = d;
+        } else {
+            *o = (f64::from(slopes[c]) * f64::from(d)) as f32;
+            sums[c] += f64::from(x) * f64::from(d);
+        }
+    }
+    for (o, s) in dslopes.iter_mut().zip(sums) {
+        *o = s as f32;
+    }
+    Ok(())
+}

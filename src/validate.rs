@@ -133,3 +133,30 @@ pub(crate) fn rows(x: &[f32], y: Option<&[f32]>, cols: usize) -> Result<(), Erro
         None => Ok(()),
     }
 }
+
+/// The checks of softmax and log-softmax backward: `cols > 0` divides `y.len()`, and `dy` and
+/// `dx` (if any) have the length of `y`.
+pub(crate) fn rows_backward(
+    y: &[f32],
+    dy: &[f32],
+    dx: Option<&[f32]>,
+    cols: usize,
+) -> Result<(), Error> {
+    divides("y.len()", y.len(), "cols", cols)?;
+    from_output(y, dy, dx)
+}
+
+/// The checks of PReLU backward: those of [`prelu`], `dy` and `dx` (if any) of the length of
+/// `x`, `dslopes` of the length of `slopes`.
+pub(crate) fn prelu_backward(
+    x: &[f32],
+    dy: &[f32],
+    dx: Option<&[f32]>,
+    slopes: &[f32],
+    dslopes: &[f32],
+    inner: usize,
+) -> Result<(), Error> {
+    prelu(x.len(), slopes, inner)?;
+    backward(x, dy, dx)?;
+    len_of("dslopes", dslopes, "slopes", slopes)
+}

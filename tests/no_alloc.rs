@@ -1,6 +1,6 @@
 //! The hot path allocates nothing. Every kernel (every named activation and every entry of
 //! `Activation::ALL` through `activate` and `activate_inplace`, PReLU in both layouts, softmax
-//! and log-softmax), on every backend:
+//! and log-softmax, and their gradients), on every backend:
 //! - sequential: no heap allocation at all on the calling thread, from the first call;
 //! - split across threads inside a rayon pool (`pool.install`): no allocation on any thread once
 //!   the pool has run each kernel once (its deques have grown to their working size).
@@ -104,7 +104,26 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.log_softmax(x, y, 35).unwrap();
     k.softmax(x, y, x.len()).unwrap();
     k.log_softmax(x, y, x.len()).unwrap();
+    // The row and channel gradients (`x` stands for `y` and `dy`).
+    let mut ds = [0.0_f32; 8];
+    let c = slopes.len().min(8);
+    k.softmax_backward(x, x, y, 35).unwrap();
+    k.log_softmax_backward(x, x, y, 35).unwrap();
+    k.softmax_backward(x, x, y, x.len()).unwrap();
+    k.log_softmax_backward(x, x, y, x.len()).unwrap();
+    k.prelu_backward(x, x, y, &slopes[..c], &mut ds[..c])
+        .unwrap();
+    k.prelu_channels_first_backward(x, x, y, &slopes[..c], &mut ds[..c], 7)
+        .unwrap();
+    k.prelu_channels_first_backward(x, x, y, &slopes[..2], &mut ds[..2], 100)
+        .unwrap();
     z.copy_from_slice(x);
+    k.softmax_backward_inplace(x, z, 35).unwrap();
+    k.log_softmax_backward_inplace(x, z, 35).unwrap();
+    k.prelu_backward_inplace(x, z, &slopes[..c], &mut ds[..c])
+        .unwrap();
+    k.prelu_channels_first_backward_inplace(x, z, &slopes[..c], &mut ds[..c], 7)
+        .unwrap();
     k.exp_inplace(z);
     k.sigmoid_inplace(z);
     k.tanh_inplace(z);

@@ -12,6 +12,7 @@
 
 pub(crate) mod adaptive;
 pub(crate) mod elementwise;
+pub(crate) mod grad;
 pub(crate) mod rows;
 
 use crate::simd::io::Io;

@@ -19,6 +19,7 @@ pub(crate) mod backward;
 pub(crate) mod elu;
 pub(crate) mod exp;
 pub(crate) mod gelu;
+pub(crate) mod grad;
 pub(crate) mod hard;
 pub(crate) mod io;
 pub(crate) mod log1p;
