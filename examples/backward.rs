@@ -1,9 +1,8 @@
 //! Same-run throughput ratios of the row and channel gradients (issue 13): softmax and
 //! log-softmax backward against this crate's forward softmax on the same shape, PReLU backward
-//! (with `dslopes`) against a Leaky ReLU backward pass (`dx = x > 0 ? dy : alpha * dy`, the
-//! three-stream kernel: here a plain loop the compiler vectorizes, until the registry's
-//! `leaky_relu_backward` lands; the crate's forward `leaky_relu` is shown beside it), and
-//! naive scalar baselines. Single thread (sequential handles on the best backend) unless
+//! (with `dslopes`) against this crate's `leaky_relu_backward` on the same data (`dx = x > 0 ?
+//! dy : alpha * dy`, the three-stream kernel; the crate's forward `leaky_relu` and the naive
+//! loop are shown beside it), and naive scalar baselines. Single thread (sequential handles on the best backend) unless
 //! `--threads` is given (then the automatic handle). `PRELU_LOOP=1` only loops PReLU
 //! backward on 64 x 1024 (for a profiler).
 //!
@@ -155,11 +154,13 @@ fn main() {
             lb / fwd
         );
     }
-    println!("\nPReLU backward, channels-last (Gelem/s; ratio = prelu_backward / leaky backward)");
     println!(
-        "| shape | leaky_relu fwd (crate) | leaky backward loop | prelu_backward | ratio | naive prelu_backward |"
+        "\nPReLU backward, channels-last (Gelem/s; ratio = prelu_backward / leaky_relu_backward)"
     );
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| shape | leaky_relu fwd | leaky_relu_backward | naive leaky backward | prelu_backward | ratio | naive prelu_backward |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for (rows, c) in [(16 * 1024, 64), (1024, 64), (16 * 1024, 3), (1024, 1000)] {
         let n = rows * c;
         let x = rng_vec(n, 3, -1.0, 1.0);
@@ -170,6 +171,10 @@ fn main() {
         let g = |t: f64| n as f64 / t / 1e9;
         let fwd = g(time(|| k.leaky_relu(black_box(&x), &mut dx, 0.1).unwrap()));
         let lb = g(time(|| {
+            k.leaky_relu_backward(black_box(&x), &dy, &mut dx, 0.1)
+                .unwrap()
+        }));
+        let nl = g(time(|| {
             naive_leaky_backward(black_box(&x), &dy, &mut dx, 0.1)
         }));
         let pb = g(time(|| {
@@ -180,7 +185,7 @@ fn main() {
             naive_prelu_backward(black_box(&x), &dy, &mut dx, &slopes, &mut ds)
         }));
         println!(
-            "| {c} ch x {rows} rows | {fwd:.2} | {lb:.2} | {pb:.2} | {:.2} | {nv:.2} |",
+            "| {c} ch x {rows} rows | {fwd:.2} | {lb:.2} | {nl:.2} | {pb:.2} | {:.2} | {nv:.2} |",
             pb / lb
         );
     }

@@ -105,15 +105,20 @@ fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
     // recorded as "$f(args)" and "$f(args)/inplace".
     let dy: Vec<f32> = x.iter().rev().map(|v| v * 0.75).collect();
     macro_rules! grad {
-        ($f:ident, $g:ident $(, $a:expr)*) => {{
-            let (mut dx, mut z) = (vec![f32::from_bits(0x7FA5_A5A5); x.len()], dy.clone());
+        ($f:ident, $g:ident $(, $a:expr)*) => {
+            grad!(on x, $f, $g $(, $a)*)
+        };
+        (on $x:ident, $f:ident, $g:ident $(, $a:expr)*) => {{
+            let x = $x;
+            let dy = &dy[..x.len()];
+            let (mut dx, mut z) = (vec![f32::from_bits(0x7FA5_A5A5); x.len()], dy.to_vec());
             match k {
                 Some(k) => {
-                    k.$f(x, &dy, &mut dx $(, $a)*).unwrap();
+                    k.$f(x, dy, &mut dx $(, $a)*).unwrap();
                     k.$g(x, &mut z $(, $a)*).unwrap();
                 }
                 None => {
-                    act::$f(x, &dy, &mut dx $(, $a)*).unwrap();
+                    act::$f(x, dy, &mut dx $(, $a)*).unwrap();
                     act::$g(x, &mut z $(, $a)*).unwrap();
                 }
             }
@@ -153,6 +158,15 @@ fn run_all(k: Option<&Kernels>, x: &[f32], sm: &[f32]) -> Vec<(String, u64)> {
         let sm = &sm[..sm.len() / c * c];
         both!(sm, softmax, softmax_inplace, c);
         both!(sm, log_softmax, log_softmax_inplace, c);
+        // The forward output as `y`, so that the gradients see rows that sum to 1.
+        let mut y = vec![0.0; sm.len()];
+        act::softmax(sm, &mut y, c).unwrap();
+        let y = &y[..];
+        grad!(on y, softmax_backward, softmax_backward_inplace, c);
+        let mut ly = vec![0.0; sm.len()];
+        act::log_softmax(sm, &mut ly, c).unwrap();
+        let ly = &ly[..];
+        grad!(on ly, log_softmax_backward, log_softmax_backward_inplace, c);
     }
     o
 }
