@@ -94,7 +94,7 @@ macro_rules! for_each_activation {
                 special: "NaN -> NaN, `+inf` -> 1, `-inf` -> 0, `-0.0` -> 0.5, output in `[0, 1]`",
                 backward: sigmoid_backward, sigmoid_backward_inplace {
                     bound: 3,
-                    kernel: crate::simd::backward::pending::sigmoid_backward,
+                    kernel: crate::simd::backward::logistic::sigmoid_backward,
                     reference: crate::reference::sigmoid_backward_one,
                     naive: |x, dy| { let s = 1.0 / (1.0 + (-x).exp()); dy * s * (1.0 - s) },
                     special: "PENDING",
@@ -110,7 +110,7 @@ macro_rules! for_each_activation {
                 special: "NaN -> NaN, `+-inf` -> `+-1`, `+-0` -> `+-0`, tiny `x` -> `x`",
                 backward: tanh_backward, tanh_backward_inplace {
                     bound: 3,
-                    kernel: crate::simd::backward::pending::tanh_backward,
+                    kernel: crate::simd::backward::logistic::tanh_backward,
                     reference: crate::reference::tanh_backward_one,
                     naive: |x, dy| { let t = x.tanh(); dy * (1.0 - t * t) },
                     special: "PENDING",
@@ -320,7 +320,7 @@ macro_rules! for_each_activation {
                 special: "NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `+0`, `x < -103.97208` -> `+0`, output never negative",
                 backward: softplus_backward, softplus_backward_inplace {
                     bound: 3,
-                    kernel: crate::simd::backward::pending::softplus_backward,
+                    kernel: crate::simd::backward::logistic::softplus_backward,
                     reference: crate::reference::softplus_backward_one,
                     naive: |x, dy| dy / (1.0 + (-x).exp()),
                     special: "PENDING",
@@ -337,7 +337,7 @@ macro_rules! for_each_activation {
                 special: "NaN -> NaN, `+inf` -> `-0.0`, `-inf` -> `-inf`, `x > 103.97208` -> `-0.0`, output never positive",
                 backward: log_sigmoid_backward, log_sigmoid_backward_inplace {
                     bound: 3,
-                    kernel: crate::simd::backward::pending::log_sigmoid_backward,
+                    kernel: crate::simd::backward::logistic::log_sigmoid_backward,
                     reference: crate::reference::log_sigmoid_backward_one,
                     naive: |x, dy| dy / (1.0 + x.exp()),
                     special: "PENDING",

@@ -385,3 +385,58 @@ pub fn prelu_channels_first_backward(
     }
     Ok(())
 }
+
+/// `sigmoid(x)` in `f64` (no intermediate overflow), the derivative of softplus.
+fn sigmoid_f64(x: f64) -> f64 {
+    let e = (-x.abs()).exp();
+    if x >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    }
+}
+
+/// `dy * sigmoid'(x)` of one value, `sigmoid'(x) = e / (1 + e)^2` with `e = exp(-|x|)` in `f64`
+/// (accurate in both tails, no intermediate overflow), rounded to `f32` once.
+#[inline]
+pub fn sigmoid_backward_one(x: f32, dy: f32) -> f32 {
+    let e = (-f64::from(x).abs()).exp();
+    (f64::from(dy) * (e / ((1.0 + e) * (1.0 + e)))) as f32
+}
+
+/// `dy * tanh'(x)` of one value, `tanh'(x) = 1 - tanh(x)^2 = 4e / (1 + e)^2` with
+/// `e = exp(-2|x|)` in `f64` (accurate in the tails, no intermediate overflow), rounded to
+/// `f32` once.
+#[inline]
+pub fn tanh_backward_one(x: f32, dy: f32) -> f32 {
+    let e = (-2.0 * f64::from(x).abs()).exp();
+    (f64::from(dy) * (4.0 * e / ((1.0 + e) * (1.0 + e)))) as f32
+}
+
+/// `dy * softplus'(x) = dy * sigmoid(x)` of one value, in `f64`, rounded to `f32` once.
+#[inline]
+pub fn softplus_backward_one(x: f32, dy: f32) -> f32 {
+    (f64::from(dy) * sigmoid_f64(f64::from(x))) as f32
+}
+
+/// `dy * log_sigmoid'(x) = dy * sigmoid(-x)` of one value, in `f64`, rounded to `f32` once.
+#[inline]
+pub fn log_sigmoid_backward_one(x: f32, dy: f32) -> f32 {
+    (f64::from(dy) * sigmoid_f64(-f64::from(x))) as f32
+}
+
+/// `dy * y * (1 - y)` (the sigmoid gradient from its output `y`) of one value, in `f64`
+/// (within 3 `f64` roundings of exact, no intermediate overflow), rounded to `f32`.
+#[inline]
+pub fn sigmoid_backward_from_output_one(y: f32, dy: f32) -> f32 {
+    let y = f64::from(y);
+    (f64::from(dy) * (y * (1.0 - y))) as f32
+}
+
+/// `dy * (1 - y^2)` (the tanh gradient from its output `y`) of one value, in `f64` (`y^2`
+/// exact), rounded to `f32`.
+#[inline]
+pub fn tanh_backward_from_output_one(y: f32, dy: f32) -> f32 {
+    let y = f64::from(y);
+    (f64::from(dy) * (1.0 - y * y)) as f32
+}

@@ -3,20 +3,6 @@
 fn s(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
-pub fn sigmoid_backward_one(x: f32, dy: f32) -> f32 {
-    let s = s(x as f64);
-    (dy as f64 * s * (1.0 - s)) as f32
-}
-pub fn tanh_backward_one(x: f32, dy: f32) -> f32 {
-    let t = (x as f64).tanh();
-    (dy as f64 * (1.0 - t * t)) as f32
-}
-pub fn softplus_backward_one(x: f32, dy: f32) -> f32 {
-    (dy as f64 * s(x as f64)) as f32
-}
-pub fn log_sigmoid_backward_one(x: f32, dy: f32) -> f32 {
-    (dy as f64 * s(-(x as f64))) as f32
-}
 pub fn silu_backward_one(x: f32, dy: f32) -> f32 {
     let x = x as f64;
     let s = s(x);
@@ -71,12 +57,4 @@ pub fn mish_backward_margin(x: f32) -> f64 {
     let x = x as f64;
     let t = x.exp().ln_1p().tanh();
     t.abs() + x.abs() * s(x) * (1.0 - t * t)
-}
-pub fn sigmoid_backward_from_output_one(y: f32, dy: f32) -> f32 {
-    let y = y as f64;
-    (dy as f64 * y * (1.0 - y)) as f32
-}
-pub fn tanh_backward_from_output_one(y: f32, dy: f32) -> f32 {
-    let y = y as f64;
-    (dy as f64 * (1.0 - y * y)) as f32
 }

@@ -367,15 +367,22 @@ pub(crate) fn all_in_normal_range<S: Simd>(simd: S, x: S::f32s) -> bool {
 /// integer comparison (see [`all_in_normal_range`]).
 #[inline(always)]
 pub(crate) fn all_in_range<S: Simd>(simd: S, x: S::f32s, low: f32, high: f32) -> bool {
+    simd.first_true_m32s(outside_range(simd, x, low, high)) == S::F32_LANES
+}
+
+/// The lanes outside `low <= |x| <= high` (NaN included; `0 < low < high` finite), in one
+/// integer comparison: the mask of [`all_in_range`], for callers that add conditions of their
+/// own before the one test.
+#[inline(always)]
+pub(crate) fn outside_range<S: Simd>(simd: S, x: S::f32s, low: f32, high: f32) -> S::m32s {
     let low = low.to_bits();
     let span = high.to_bits() - low;
     let abs = simd.transmute_u32s_f32s(abs(simd, x));
     let shifted = simd.add_u32s(abs, simd.splat_u32s(SIGN_BIT.wrapping_sub(low)));
-    let outside = simd.greater_than_i32s(
+    simd.greater_than_i32s(
         simd.transmute_i32s_u32s(shifted),
         simd.splat_i32s((span ^ SIGN_BIT) as i32),
-    );
-    simd.first_true_m32s(outside) == S::F32_LANES
+    )
 }
 
 /// `exp(x)` for every lane: `+inf` above the overflow threshold (and for `+inf`), `+0` below

@@ -122,10 +122,16 @@ pub(crate) fn quotient_and_remainder<S: Simd>(
 /// [`quotient_and_remainder`]).
 #[inline(always)]
 pub(crate) fn apply_remainder<S: Simd>(simd: S, q0: S::f32s, r: S::f32s, d: S::f32s) -> S::f32s {
-    let inv = simd.transmute_f32s_u32s(
+    simd.mul_add_e_f32s(r, reciprocal_estimate(simd, d), q0)
+}
+
+/// `1 / d` within 12% for positive normal `d`, from the bit pattern (one integer subtraction):
+/// the divisor of a remainder's correction of about an ULP (see [`quotient_and_remainder`]).
+#[inline(always)]
+pub(crate) fn reciprocal_estimate<S: Simd>(simd: S, d: S::f32s) -> S::f32s {
+    simd.transmute_f32s_u32s(
         simd.sub_u32s(simd.splat_u32s(0x7EF3_11C3), simd.transmute_u32s_f32s(d)),
-    );
-    simd.mul_add_e_f32s(r, inv, q0)
+    )
 }
 
 /// The sign bit of an f32.

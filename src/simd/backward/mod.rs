@@ -10,6 +10,7 @@
 
 pub(crate) mod elu;
 pub(crate) mod exp;
+pub(crate) mod logistic;
 pub(crate) mod pending;
 pub(crate) mod piecewise;
 
@@ -65,8 +66,8 @@ impl crate::simd::Binary for FromOutput {
     #[inline(always)]
     fn apply<S: Simd>(self, simd: S, dy: S::f32s, y: S::f32s) -> S::f32s {
         match self {
-            FromOutput::Sigmoid => pending::sigmoid_backward_from_output(simd, y, dy),
-            FromOutput::Tanh => pending::tanh_backward_from_output(simd, y, dy),
+            FromOutput::Sigmoid => logistic::sigmoid_backward_from_output(simd, y, dy),
+            FromOutput::Tanh => logistic::tanh_backward_from_output(simd, y, dy),
         }
     }
 }

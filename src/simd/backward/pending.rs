@@ -14,17 +14,9 @@ macro_rules! lanewise {
     )*};
 }
 lanewise! {
-    sigmoid_backward => crate::reference::sigmoid_backward_one;
-    tanh_backward => crate::reference::tanh_backward_one;
-    softplus_backward => crate::reference::softplus_backward_one;
-    log_sigmoid_backward => crate::reference::log_sigmoid_backward_one;
     silu_backward => crate::reference::silu_backward_one;
     quick_gelu_backward => crate::reference::quick_gelu_backward_one;
     gelu_backward => crate::reference::gelu_backward_one;
     gelu_tanh_backward => crate::reference::gelu_tanh_backward_one;
     mish_backward => crate::reference::mish_backward_one;
-}
-lanewise! {
-    sigmoid_backward_from_output => crate::reference::sigmoid_backward_from_output_one;
-    tanh_backward_from_output => crate::reference::tanh_backward_from_output_one;
 }
