@@ -128,7 +128,7 @@ macro_rules! for_each_activation {
                 backward: silu_backward, silu_backward_inplace {
                     bound: 3,
                     margin: crate::reference::silu_backward_margin,
-                    kernel: crate::simd::backward::pending::silu_backward,
+                    kernel: crate::simd::backward::swish::silu_backward,
                     reference: crate::reference::silu_backward_one,
                     naive: |x, dy| { let s = 1.0 / (1.0 + (-x).exp()); dy * s * (1.0 + x * (1.0 - s)) },
                     special: "PENDING",
@@ -146,7 +146,7 @@ macro_rules! for_each_activation {
                 backward: quick_gelu_backward, quick_gelu_backward_inplace {
                     bound: 3,
                     margin: crate::reference::quick_gelu_backward_margin,
-                    kernel: crate::simd::backward::pending::quick_gelu_backward,
+                    kernel: crate::simd::backward::swish::quick_gelu_backward,
                     reference: crate::reference::quick_gelu_backward_one,
                     naive: |x, dy| { let s = 1.0 / (1.0 + (-1.702 * x).exp()); dy * s * (1.0 + 1.702 * x * (1.0 - s)) },
                     special: "PENDING",
@@ -164,7 +164,7 @@ macro_rules! for_each_activation {
                 backward: gelu_backward, gelu_backward_inplace {
                     bound: 3,
                     margin: crate::reference::gelu_backward_margin,
-                    kernel: crate::simd::backward::pending::gelu_backward,
+                    kernel: crate::simd::backward::gelu::gelu_backward,
                     reference: crate::reference::gelu_backward_one,
                     naive: |x, dy| { let phi = (-0.5 * x * x).exp() * 0.398_942_3; dy * (0.5 * libm::erfcf(-x * core::f32::consts::FRAC_1_SQRT_2) + x * phi) },
                     special: "PENDING",
@@ -183,7 +183,7 @@ macro_rules! for_each_activation {
                 backward: gelu_tanh_backward, gelu_tanh_backward_inplace {
                     bound: 3,
                     margin: crate::reference::gelu_tanh_backward_margin,
-                    kernel: crate::simd::backward::pending::gelu_tanh_backward,
+                    kernel: crate::simd::backward::swish::gelu_tanh_backward,
                     reference: crate::reference::gelu_tanh_backward_one,
                     naive: |x, dy| { let u = 0.797_884_6 * (x + 0.044715 * x * x * x); let t = u.tanh(); dy * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * 0.797_884_6 * (1.0 + 0.134_145 * x * x)) },
                     special: "PENDING",
@@ -201,7 +201,7 @@ macro_rules! for_each_activation {
                 backward: mish_backward, mish_backward_inplace {
                     bound: 3,
                     margin: crate::reference::mish_backward_margin,
-                    kernel: crate::simd::backward::pending::mish_backward,
+                    kernel: crate::simd::backward::mish::mish_backward,
                     reference: crate::reference::mish_backward_one,
                     naive: |x, dy| { let t = (1.0 + x.exp()).ln().tanh(); let s = 1.0 / (1.0 + (-x).exp()); dy * (t + x * s * (1.0 - t * t)) },
                     special: "PENDING",

@@ -210,9 +210,7 @@ pub fn activate(act: Activation, x: &[f32], y: &mut [f32]) -> Result<(), Error> 
 pub use crate::activations::reference_slices::*;
 
 mod backward;
-mod pending;
 pub use backward::*;
-pub use pending::*;
 
 /// Reference [`prelu`](crate::prelu) (channels-last).
 pub fn prelu(x: &[f32], y: &mut [f32], slopes: &[f32]) -> Result<(), Error> {
@@ -439,4 +437,146 @@ pub fn sigmoid_backward_from_output_one(y: f32, dy: f32) -> f32 {
 pub fn tanh_backward_from_output_one(y: f32, dy: f32) -> f32 {
     let y = f64::from(y);
     (f64::from(dy) * (1.0 - y * y)) as f32
+}
+
+/// `(f'(x), M(x))` of `x * sigmoid(w)` in `f64`: `f' = s + x w' s (1 - s)` with `s = sigmoid(w)`,
+/// `M = s + |x w'| s (1 - s)`, from `e = exp(-|w|)` (no overflow; `x = +-inf` take the limits).
+fn swish_backward_f64(x: f64, w: f64, w_slope: f64) -> (f64, f64) {
+    if x == f64::INFINITY {
+        return (1.0, 1.0);
+    }
+    if x == f64::NEG_INFINITY {
+        return (-0.0, 0.0);
+    }
+    let e = (-w.abs()).exp();
+    let r = 1.0 / (1.0 + e);
+    let (s, t) = if w >= 0.0 { (r, e * r) } else { (e * r, r) };
+    let xs = x * w_slope;
+    (s + xs * s * t, s + xs.abs() * s * t)
+}
+
+/// `w` and `w'` of GELU's tanh form as `x sigmoid(w)`: `w = 2 sqrt(2 / pi) (x + 0.044715 x^3)`.
+fn gelu_tanh_w(x: f64) -> (f64, f64) {
+    let c = 2.0 * (2.0 / core::f64::consts::PI).sqrt();
+    (
+        c * (x + 0.044715 * x * x * x),
+        c * (1.0 + 3.0 * 0.044715 * x * x),
+    )
+}
+
+/// `dy * f'` in `f64`, rounded once (NaN `x` -> NaN).
+fn times_dy(dy: f32, derivative: f64) -> f32 {
+    (f64::from(dy) * derivative) as f32
+}
+
+/// SiLU's gradient, `dy * (s + x s (1 - s))` with `s = sigmoid(x)`, in `f64`, rounded once.
+#[inline]
+pub fn silu_backward_one(x: f32, dy: f32) -> f32 {
+    let x = f64::from(x);
+    times_dy(dy, swish_backward_f64(x, x, 1.0).0)
+}
+
+/// `M(x) = s + |x| s (1 - s)` of [`silu_backward_one`] (the sum of the absolute values of the
+/// derivative's terms).
+#[inline]
+pub fn silu_backward_margin(x: f32) -> f64 {
+    let x = f64::from(x);
+    swish_backward_f64(x, x, 1.0).1
+}
+
+/// quick GELU's gradient, `dy * (s + 1.702 x s (1 - s))` with `s = sigmoid(1.702 x)`, in
+/// `f64`, rounded once.
+#[inline]
+pub fn quick_gelu_backward_one(x: f32, dy: f32) -> f32 {
+    let x = f64::from(x);
+    times_dy(dy, swish_backward_f64(x, 1.702 * x, 1.702).0)
+}
+
+/// `M(x) = s + 1.702 |x| s (1 - s)` of [`quick_gelu_backward_one`].
+#[inline]
+pub fn quick_gelu_backward_margin(x: f32) -> f64 {
+    let x = f64::from(x);
+    swish_backward_f64(x, 1.702 * x, 1.702).1
+}
+
+/// GELU (tanh form)'s gradient, `dy * (0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) u')`, in `f64`
+/// as `s + x w' s (1 - s)` with `s = sigmoid(w)`, `w = 2u` (no cancellation of `1 + tanh` in
+/// the tail), rounded once.
+#[inline]
+pub fn gelu_tanh_backward_one(x: f32, dy: f32) -> f32 {
+    let x = f64::from(x);
+    let (w, ws) = gelu_tanh_w(x);
+    times_dy(dy, swish_backward_f64(x, w, ws).0)
+}
+
+/// `M(x) = s + |x w'| s (1 - s)` of [`gelu_tanh_backward_one`].
+#[inline]
+pub fn gelu_tanh_backward_margin(x: f32) -> f64 {
+    let x = f64::from(x);
+    let (w, ws) = gelu_tanh_w(x);
+    swish_backward_f64(x, w, ws).1
+}
+
+/// `(f'(x), M(x))` of mish in `f64`: `f' = tanh(sp) + x sigmoid(x) (1 - tanh^2(sp))`,
+/// `sp = softplus(x)`, as `(N D + 4 x G) / D^2` from `e = exp(-|x|)`: for `x <= 0`, `N = e (e + 2)`,
+/// `D = N + 2`, `G = e (1 + e)`; for `x > 0` (numerator and denominator times `exp(-4x)`),
+/// `N = 1 + 2e`, `D = N + 2 e^2`, `G = e^2 (1 + e)`. `M = (N D + 4 |x| G) / D^2`.
+fn mish_backward_f64(x: f64) -> (f64, f64) {
+    if x == f64::INFINITY {
+        return (1.0, 1.0);
+    }
+    if x == f64::NEG_INFINITY {
+        return (-0.0, 0.0);
+    }
+    let e = (-x.abs()).exp();
+    let (n, d, g) = if x <= 0.0 {
+        let n = e * (e + 2.0);
+        (n, n + 2.0, e * (1.0 + e))
+    } else {
+        let n = 1.0 + 2.0 * e;
+        (n, n + 2.0 * e * e, e * e * (1.0 + e))
+    };
+    let d2 = d * d;
+    ((n * d + 4.0 * x * g) / d2, (n * d + 4.0 * x.abs() * g) / d2)
+}
+
+/// mish's gradient, `dy * (tanh(sp) + x sigmoid(x) (1 - tanh^2(sp)))`, `sp = softplus(x)`, in
+/// `f64`, rounded once.
+#[inline]
+pub fn mish_backward_one(x: f32, dy: f32) -> f32 {
+    times_dy(dy, mish_backward_f64(f64::from(x)).0)
+}
+
+/// `M(x) = tanh(sp) + |x| sigmoid(x) (1 - tanh^2(sp))` of [`mish_backward_one`].
+#[inline]
+pub fn mish_backward_margin(x: f32) -> f64 {
+    mish_backward_f64(f64::from(x)).1
+}
+
+/// `(f'(x), M(x))` of GELU (erf form) in `f64`: `f' = Phi(x) + x phi(x)`, `M = Phi(x) + |x|
+/// phi(x)`, `Phi(x) = erfc(-x / sqrt(2)) / 2` (`libm`), `phi(x) = exp(-x^2 / 2) / sqrt(2 pi)`.
+fn gelu_backward_f64(x: f64) -> (f64, f64) {
+    if x == f64::INFINITY {
+        return (1.0, 1.0);
+    }
+    if x == f64::NEG_INFINITY {
+        return (-0.0, 0.0);
+    }
+    let big_phi = 0.5 * libm::erfc(-x * core::f64::consts::FRAC_1_SQRT_2);
+    let phi = (-0.5 * x * x).exp()
+        * (0.5 * core::f64::consts::FRAC_2_SQRT_PI)
+        * core::f64::consts::FRAC_1_SQRT_2;
+    (big_phi + x * phi, big_phi + x.abs() * phi)
+}
+
+/// GELU (erf form)'s gradient, `dy * (Phi(x) + x phi(x))`, in `f64`, rounded once.
+#[inline]
+pub fn gelu_backward_one(x: f32, dy: f32) -> f32 {
+    times_dy(dy, gelu_backward_f64(f64::from(x)).0)
+}
+
+/// `M(x) = Phi(x) + |x| phi(x)` of [`gelu_backward_one`].
+#[inline]
+pub fn gelu_backward_margin(x: f32) -> f64 {
+    gelu_backward_f64(f64::from(x)).1
 }

@@ -112,7 +112,7 @@ fn minus_half_square<S: Simd>(simd: S, x: S::f32s) -> (S::f32s, S::f32s) {
 /// fit is within 8.4e-9 of `erfcx`; evaluated in f32 (Horner with FMA) `N / D` is within
 /// 1.6e-7, mostly from the roundings of the two polynomials.
 #[inline(always)]
-fn erfcx_parts<S: Simd>(simd: S, a: S::f32s) -> (S::f32s, S::f32s) {
+pub(crate) fn erfcx_parts<S: Simd>(simd: S, a: S::f32s) -> (S::f32s, S::f32s) {
     let z = simd.mul_f32s(a, simd.splat_f32s(FRAC_1_SQRT_2));
     let horner = |c: &[f32; 6]| {
         let mut acc = simd.splat_f32s(c[5]);

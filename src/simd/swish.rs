@@ -59,7 +59,7 @@ pub(crate) fn gelu_tanh<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 }
 
 /// The argument of the sigmoid, `w(x)` in `x * sigmoid(w(x))`.
-trait Argument {
+pub(crate) trait Argument {
     /// `|x|` up to which `|w(x)| <= NORMAL_SCALE_MAX` (the first path's range).
     const NORMAL_MAX: f32;
     /// `|x|` beyond which the result is `x` or `-0` whatever the exponential; the second path
@@ -70,7 +70,7 @@ trait Argument {
     fn minus<S: Simd>(simd: S, x: S::f32s) -> (S::f32s, Option<S::f32s>);
 }
 
-struct Silu;
+pub(crate) struct Silu;
 impl Argument for Silu {
     const NORMAL_MAX: f32 = NORMAL_SCALE_MAX;
     const CLAMP: f32 = 1000.0;
@@ -80,7 +80,7 @@ impl Argument for Silu {
     }
 }
 
-struct QuickGelu;
+pub(crate) struct QuickGelu;
 impl Argument for QuickGelu {
     /// `87.336 / 1.702`, rounded down.
     const NORMAL_MAX: f32 = 51.3;
@@ -93,7 +93,7 @@ impl Argument for QuickGelu {
     }
 }
 
-struct GeluTanh;
+pub(crate) struct GeluTanh;
 impl Argument for GeluTanh {
     /// `w(10) = 87.31`.
     const NORMAL_MAX: f32 = 10.0;
@@ -125,8 +125,8 @@ impl Argument for GeluTanh {
 }
 
 /// `2 sqrt(2 / pi)` and `2 sqrt(2 / pi) 0.044715`, each as the nearest f32 plus the rest.
-const C1: f32 = 1.595_769_2;
-const C1_LO: f32 = (1.595_769_121_605_730_7_f64 - C1 as f64) as f32;
+pub(crate) const C1: f32 = 1.595_769_2;
+pub(crate) const C1_LO: f32 = (1.595_769_121_605_730_7_f64 - C1 as f64) as f32;
 const C3: f32 = 0.071_354_814;
 const C3_LO: f32 = (0.071_354_816_272_600_25_f64 - C3 as f64) as f32;
 

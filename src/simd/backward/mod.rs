@@ -10,9 +10,13 @@
 
 pub(crate) mod elu;
 pub(crate) mod exp;
+pub(crate) mod gelu;
 pub(crate) mod logistic;
-pub(crate) mod pending;
+pub(crate) mod mish;
 pub(crate) mod piecewise;
+#[cfg(test)]
+mod sweep;
+pub(crate) mod swish;
 
 use pulp::Simd;
 
