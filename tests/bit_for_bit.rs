@@ -9,7 +9,9 @@
 //! instead of 16 logical lanes); the bound and the AVX2 == AVX-512 identity are unchanged, and
 //! the SIMD results for 7 columns did not change. The entries of `silu`, `quick_gelu`,
 //! `gelu`, `gelu_tanh`, `mish`, `elu`, `selu`, `softplus` and `log_sigmoid` were added with
-//! those functions; no other entry changed.
+//! those functions; no other entry changed. The `gelu` entries were re-recorded when its
+//! kernel went from 4 to 3 ULP (`erfcx` fitted in `|x|`, exp's last rounding and the
+//! denominator's carried into the corrected quotient); no other entry changed.
 
 mod common;
 
@@ -302,10 +304,10 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("gelu_tanh/inplace", "avx512", 0x631d390848f5b705),
     ("mish", "avx512", 0x6b6fca8e3d02eb11),
     ("mish/inplace", "avx512", 0x6b6fca8e3d02eb11),
-    ("gelu", "scalar", 0xc9f1ae709322d954),
-    ("gelu/inplace", "scalar", 0xc9f1ae709322d954),
-    ("gelu", "avx2", 0x80f0666969d90d31),
-    ("gelu/inplace", "avx2", 0x80f0666969d90d31),
-    ("gelu", "avx512", 0x80f0666969d90d31),
-    ("gelu/inplace", "avx512", 0x80f0666969d90d31),
+    ("gelu", "scalar", 0xe0db12104f74fd0f),
+    ("gelu/inplace", "scalar", 0xe0db12104f74fd0f),
+    ("gelu", "avx2", 0x0aaa30dfdc572d09),
+    ("gelu/inplace", "avx2", 0x0aaa30dfdc572d09),
+    ("gelu", "avx512", 0x0aaa30dfdc572d09),
+    ("gelu/inplace", "avx512", 0x0aaa30dfdc572d09),
 ];
