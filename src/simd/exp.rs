@@ -186,11 +186,11 @@ fn exp_reduced<S: Simd>(simd: S, r: S::f32s) -> S::f32s {
 /// `v exp(r)` for a reduced argument `|r| <= ln2/2` (plus a hair), as an unevaluated sum
 /// `(y, y_lo)`: [`exp_reduced`]'s polynomial with `v` multiplied in before its last two steps,
 /// `v q = v + (v q') r` and `v p = v + (v q) r`, so that the last step's rounding error is
-/// recovered exactly (`v - y` is exact: `y / v` is `exp(r)`, within `[1/2, 2]`). What is left
+/// recovered, itself rounded once (`v - y` is exact: `y / v` is `exp(r)`, within `[1/2, 2]`). What is left
 /// is the polynomial's error and the roundings of the earlier steps, each scaled by at least
-/// `r`: about 0.3 ULP where [`exp_reduced`] rounds to within 0.56. `v` must be normal and far
-/// from overflow (`|v| < 2^126`); a power-of-two scaling `v = w 2^n` then gives
-/// `w exp(n ln2 + r)`.
+/// `r` (`|r| <= 0.35`), where [`exp_reduced`] adds its last rounding, up to half an ULP. `v`
+/// must be normal and far from overflow (`|v| < 2^126`); a power-of-two scaling `v = w 2^n`
+/// then gives `w exp(n ln2 + r)`.
 #[inline(always)]
 pub(crate) fn mul_exp_reduced<S: Simd>(simd: S, v: S::f32s, r: S::f32s) -> (S::f32s, S::f32s) {
     let q = simd.mul_add_e_f32s(simd.splat_f32s(C6), r, simd.splat_f32s(C5));
