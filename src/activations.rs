@@ -155,7 +155,7 @@ macro_rules! for_each_activation {
             /// GELU, `x * Phi(x) = x / 2 * erfc(-x / sqrt(2))` (the exact, erf form), with full
             /// relative accuracy in the negative tail, down to subnormal results.
             Gelu {} => gelu, gelu_inplace {
-                bound: 4,
+                bound: 3,
                 cost: Transcendental,
                 kernel: crate::simd::gelu::gelu,
                 reference: crate::reference::gelu_one,

@@ -22,8 +22,7 @@
 //! | [`sigmoid`] | 2 ULP | NaN -> NaN, `+inf` -> 1, `-inf` -> 0, `-0.0` -> 0.5, in `[0, 1]` |
 //! | [`tanh`] | 2 ULP | NaN -> NaN, `+-inf` -> `+-1`, `+-0` -> `+-0`, odd bit for bit |
 //! | [`silu`], [`quick_gelu`] | 2 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0` |
-//! | [`gelu`] | 4 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0` |
-//! | [`gelu_tanh`], [`mish`] | 3 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0` |
+//! | [`gelu`], [`gelu_tanh`], [`mish`] | 3 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-0.0`, `-0.0` -> `-0.0` |
 //! | [`softplus`] | 2 ULP | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `+0` |
 //! | [`log_sigmoid`] | 2 ULP | NaN -> NaN, `+inf` -> `-0.0`, `-inf` -> `-inf` |
 //! | [`elu`] | 2 ULP (`alpha = 1`), 3 ULP (other alphas) | NaN -> NaN, `+inf` -> `+inf`, `-inf` -> `-alpha`, `-0.0` -> `alpha * -0.0` |

@@ -138,7 +138,7 @@ const BOUNDS: &[(&str, u32)] = &[
     ("tanh", 2),
     ("silu", 2),
     ("quick_gelu", 2),
-    ("gelu", 4),
+    ("gelu", 3),
     ("gelu_tanh", 3),
     ("mish", 3),
     ("elu", 2),

@@ -183,6 +183,55 @@ fn exp_reduced<S: Simd>(simd: S, r: S::f32s) -> S::f32s {
     simd.mul_add_e_f32s(q, r, one)
 }
 
+/// `v exp(r)` for a reduced argument `|r| <= ln2/2` (plus a hair), as an unevaluated sum
+/// `(y, y_lo)`: [`exp_reduced`]'s polynomial with `v` multiplied in before its last two steps,
+/// `v q = v + (v q') r` and `v p = v + (v q) r`, so that the last step's rounding error is
+/// recovered, itself rounded once (`v - y` is exact: `y / v` is `exp(r)`, within `[1/2, 2]`). What is left
+/// is the polynomial's error and the roundings of the earlier steps, each scaled by at least
+/// `r` (`|r| <= 0.35`), where [`exp_reduced`] adds its last rounding, up to half an ULP. `v`
+/// must be normal and far from overflow (`|v| < 2^126`); a power-of-two scaling `v = w 2^n`
+/// then gives `w exp(n ln2 + r)`.
+#[inline(always)]
+pub(crate) fn mul_exp_reduced<S: Simd>(simd: S, v: S::f32s, r: S::f32s) -> (S::f32s, S::f32s) {
+    let q = simd.mul_add_e_f32s(simd.splat_f32s(C6), r, simd.splat_f32s(C5));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C4));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C3));
+    let q = simd.mul_add_e_f32s(q, r, simd.splat_f32s(C2));
+    let vq = simd.mul_add_e_f32s(simd.mul_f32s(v, q), r, v);
+    let y = simd.mul_add_e_f32s(vq, r, v);
+    (y, simd.mul_add_e_f32s(vq, r, simd.sub_f32s(v, y)))
+}
+
+/// The reduced argument `r = x + lo - n ln2` of `exp(x + lo)` (as in [`exp_lo_parts`]) and
+/// `n = round(x log2 e)` as `i32` lanes, for finite `|x| <= 2^22`: [`mul_exp_reduced`] takes
+/// `r`.
+#[inline(always)]
+pub(crate) fn exp_lo_reduced<S: Simd>(simd: S, x: S::f32s, lo: S::f32s) -> (S::f32s, S::i32s) {
+    let (t, n) = round_scaled(simd, x, LOG2E, MAGIC_BIAS);
+    let r = reduce(simd, x, n, Some(lo), 1.0);
+    let ni = simd.sub_u32s(
+        simd.transmute_u32s_f32s(t),
+        simd.splat_u32s(MAGIC_BIAS.to_bits()),
+    );
+    (r, simd.transmute_i32s_u32s(ni))
+}
+
+/// [`exp_lo_reduced`] with `2^n` as a float, built with one shift, for lanes whose `n` lies in
+/// `[-126, 126]` (`|x| <= NORMAL_SCALE_MAX`; other lanes hold garbage): the same `n` and `r`
+/// (see [`exp_normal_scale`] on the two magic constants), on every backend.
+#[inline(always)]
+pub(crate) fn exp_lo_reduced_normal_scale<S: Simd>(
+    simd: S,
+    x: S::f32s,
+    lo: S::f32s,
+) -> (S::f32s, S::f32s) {
+    // The low bits of t hold the biased exponent n + 127 of 2^n.
+    let (t, n) = round_scaled(simd, x, LOG2E, MAGIC_BIAS + 127.0);
+    let r = reduce(simd, x, n, Some(lo), 1.0);
+    let s = simd.wrapping_dyn_shl_u32s(simd.transmute_u32s_f32s(t), simd.splat_u32s(23));
+    (r, simd.transmute_f32s_u32s(s))
+}
+
 /// Inputs `|x| <= NORMAL_SCALE_MAX` have `n = round(x log2 e)` in `[-126, 126]`, so `2^n` is a
 /// normal f32 (`126 / log2 e = 87.34`, rounded down).
 pub(crate) const NORMAL_SCALE_MAX: f32 = 87.336;
