@@ -91,13 +91,13 @@ pub fn hard_swish_backward_one(x: f32, dy: f32) -> f32 {
 }
 
 /// Reference [`sigmoid_backward_from_output`](crate::sigmoid_backward_from_output):
-/// [`sigmoid_backward_from_output_one`] on every element, with the same checks.
+/// [`sigmoid_backward_from_output_one`](super::sigmoid_backward_from_output_one) on every element, with the same checks.
 pub fn sigmoid_backward_from_output(y: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<(), Error> {
     from_output(y, dy, dx, super::sigmoid_backward_from_output_one)
 }
 
 /// Reference [`tanh_backward_from_output`](crate::tanh_backward_from_output):
-/// [`tanh_backward_from_output_one`] on every element, with the same checks.
+/// [`tanh_backward_from_output_one`](super::tanh_backward_from_output_one) on every element, with the same checks.
 pub fn tanh_backward_from_output(y: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<(), Error> {
     from_output(y, dy, dx, super::tanh_backward_from_output_one)
 }

@@ -111,7 +111,7 @@ fn half_x_scaled_erfc<S: Simd>(simd: S, x: S::f32s, v: S::f32s, r: S::f32s) -> S
 
 /// `(m, m_lo)` with `m + m_lo = -x^2 / 2` exactly.
 #[inline(always)]
-fn minus_half_square<S: Simd>(simd: S, x: S::f32s) -> (S::f32s, S::f32s) {
+pub(crate) fn minus_half_square<S: Simd>(simd: S, x: S::f32s) -> (S::f32s, S::f32s) {
     let (s, s_lo) = two_prod(simd, x, x);
     let minus_half = simd.splat_f32s(-0.5);
     (

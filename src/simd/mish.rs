@@ -52,10 +52,10 @@ pub(crate) fn mish<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
     quiet_nan_passthrough(simd, x, r)
 }
 
-/// `x N / D` with `e = exp(-|x|)`: `N = e (e + 2)`, `D = N + 2` where `negative`, else
-/// `N = 1 + 2 e`, `D = N + 2 e^2`.
+/// `(N, D)` with `tanh(softplus(x)) = N / D` from `e = exp(-|x|)`: `N = e (e + 2)`,
+/// `D = N + 2` where `negative`, else `N = 1 + 2 e`, `D = N + 2 e^2` (two FMAs).
 #[inline(always)]
-fn x_times_ratio<S: Simd>(simd: S, x: S::f32s, e: S::f32s, negative: S::m32s) -> S::f32s {
+pub(crate) fn ratio_parts<S: Simd>(simd: S, e: S::f32s, negative: S::m32s) -> (S::f32s, S::f32s) {
     let one = simd.splat_f32s(1.0);
     let two = simd.splat_f32s(2.0);
     let e2 = simd.add_f32s(e, e);
@@ -66,7 +66,14 @@ fn x_times_ratio<S: Simd>(simd: S, x: S::f32s, e: S::f32s, negative: S::m32s) ->
     // D = c d + N: (2, 1) or (2e, e).
     let c = simd.select_f32s(negative, two, e2);
     let d = simd.select_f32s(negative, one, e);
-    let big_d = simd.mul_add_e_f32s(c, d, big_n);
+    (big_n, simd.mul_add_e_f32s(c, d, big_n))
+}
+
+/// `x N / D` with `e = exp(-|x|)`: `N = e (e + 2)`, `D = N + 2` where `negative`, else
+/// `N = 1 + 2 e`, `D = N + 2 e^2`.
+#[inline(always)]
+fn x_times_ratio<S: Simd>(simd: S, x: S::f32s, e: S::f32s, negative: S::m32s) -> S::f32s {
+    let (big_n, big_d) = ratio_parts(simd, e, negative);
     if S::F32_LANES == 1 {
         // No FMA to make the correction below exact: the quotient in `f64`, rounded once.
         use pulp::bytemuck::cast;

@@ -26,7 +26,7 @@ use super::swish::{benign_zero_clamped, pow2_f64, sign_mask, times_dy};
 use crate::simd::exp::{
     TINY_INPUT, all_in_range, exp_lo_normal_scale, exp_lo_parts, scale_exactly,
 };
-use crate::simd::gelu::erfcx_parts;
+use crate::simd::gelu::{erfcx_parts, minus_half_square};
 use crate::simd::{abs, apply_remainder, quiet_nan_passthrough, quotient_and_remainder, two_prod};
 
 /// `|x|` up to which `exp(-x^2 / 2)` is normal (`x^2 / 2 <= 87.0`), as the forward's.
@@ -112,17 +112,6 @@ fn asymptotic_h<S: Simd>(simd: S, a: S::f32s) -> S::f32s {
     let t = simd.mul_add_e_f32s(simd.neg_f32s(ia2), t, one);
     let s = simd.mul_add_e_f32s(simd.neg_f32s(ia), t, a);
     simd.mul_f32s(s, simd.splat_f32s(-FRAC_1_SQRT_2PI))
-}
-
-/// `(m, m_lo)` with `m + m_lo = -x^2 / 2` exactly.
-#[inline(always)]
-fn minus_half_square<S: Simd>(simd: S, x: S::f32s) -> (S::f32s, S::f32s) {
-    let (s, s_lo) = two_prod(simd, x, x);
-    let minus_half = simd.splat_f32s(-0.5);
-    (
-        simd.mul_f32s(s, minus_half),
-        simd.mul_f32s(s_lo, minus_half),
-    )
 }
 
 /// The one-lane backend: `Phi(-|x|)` from `libm`'s `erfc` and `phi` from exp's parts, in

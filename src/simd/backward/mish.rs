@@ -23,6 +23,7 @@ use pulp::Simd;
 
 use super::swish::{benign_zero_clamped, pow2_f64, sign_mask, times_dy};
 use crate::simd::exp::{all_in_normal_range, exp_lo_parts, exp_normal_scale, scale_exactly};
+use crate::simd::mish::ratio_parts;
 use crate::simd::{
     SUBNORMAL_EXP_BELOW, apply_remainder, neg_abs, quiet_nan_passthrough, quotient_and_remainder,
     two_prod,
@@ -64,14 +65,8 @@ pub(crate) fn mish_backward<S: Simd>(simd: S, x: S::f32s, dy: S::f32s) -> S::f32
 fn derivative<S: Simd>(simd: S, x: S::f32s, e: S::f32s, neg: S::m32s) -> S::f32s {
     let one = simd.splat_f32s(1.0);
     let two = simd.splat_f32s(2.0);
-    let e2 = simd.add_f32s(e, e);
-    // N = a e + b: (e, 2e) or (2, 1); D = c d + N: (2, 1) or (2e, e) (the forward's).
-    let a = simd.select_f32s(neg, e, two);
-    let b = simd.select_f32s(neg, e2, one);
-    let big_n = simd.mul_add_e_f32s(a, e, b);
-    let c = simd.select_f32s(neg, two, e2);
-    let d = simd.select_f32s(neg, one, e);
-    let big_d = simd.mul_add_e_f32s(c, d, big_n);
+    // The forward's `tanh(softplus(x)) = N / D`.
+    let (big_n, big_d) = ratio_parts(simd, e, neg);
     // 4 G = 4 e (1 + e) (times e where x >= 0), with `1 + e = s + s_lo` exactly (Fast2Sum):
     // `4 e s` here, the rest `4 e s_lo` joins the remainder below.
     let s1 = simd.add_f32s(one, e);
