@@ -27,7 +27,7 @@ use simd_activations::{Activation, Kernels, reference};
 const SAMPLE_STEP: u64 = 7;
 
 /// The sample's step for the gradients: larger, to keep `cargo test --release` short.
-const GRADIENT_SAMPLE_STEP: u64 = 13;
+const GRADIENT_SAMPLE_STEP: u64 = 31;
 
 /// Every f32 with `SA_PROOF=full`, else every `step`-th.
 fn inputs(step: u64) -> Inputs<'static> {
@@ -35,7 +35,7 @@ fn inputs(step: u64) -> Inputs<'static> {
         Ok("full") => Inputs::Bits(0..1 << 32),
         Ok(other) => panic!("SA_PROOF={other}: the only value is `full`"),
         Err(_) => {
-            println!("every {step}th f32 (SA_PROOF=full: all 2^32)");
+            println!("every {step}-th f32 (SA_PROOF=full: all 2^32)");
             Inputs::Strided(0..1 << 32, step)
         }
     }
