@@ -131,7 +131,7 @@ macro_rules! for_each_activation {
                     kernel: crate::simd::backward::swish::silu_backward,
                     reference: crate::reference::silu_backward_one,
                     naive: |x, dy| { let s = 1.0 / (1.0 + (-x).exp()); dy * s * (1.0 + x * (1.0 - s)) },
-                    special: "NaN -> NaN, `+inf` -> `dy`, `-inf` -> `dy * 0`, `+-0` and subnormal `x` -> `dy / 2`",
+                    special: "NaN -> NaN, `+inf` -> `dy`, `-inf` -> `-0.0 * dy` (the derivative tends to 0 from below), `+-0` and subnormal `x` -> `dy / 2`",
                 },
             }
             /// quick GELU, `x * sigmoid(1.702 x)`: the product `1.702 x` is carried exactly into
@@ -149,7 +149,7 @@ macro_rules! for_each_activation {
                     kernel: crate::simd::backward::swish::quick_gelu_backward,
                     reference: crate::reference::quick_gelu_backward_one,
                     naive: |x, dy| { let s = 1.0 / (1.0 + (-1.702 * x).exp()); dy * s * (1.0 + 1.702 * x * (1.0 - s)) },
-                    special: "NaN -> NaN, `+inf` -> `dy`, `-inf` -> `dy * 0`, `+-0` and subnormal `x` -> `dy / 2`",
+                    special: "NaN -> NaN, `+inf` -> `dy`, `-inf` -> `-0.0 * dy` (the derivative tends to 0 from below), `+-0` and subnormal `x` -> `dy / 2`",
                 },
             }
             /// GELU, `x * Phi(x) = x / 2 * erfc(-x / sqrt(2))` (the exact, erf form), with full
@@ -167,7 +167,7 @@ macro_rules! for_each_activation {
                     kernel: crate::simd::backward::gelu::gelu_backward,
                     reference: crate::reference::gelu_backward_one,
                     naive: |x, dy| { let phi = (-0.5 * x * x).exp() * 0.398_942_3; dy * (0.5 * libm::erfcf(-x * core::f32::consts::FRAC_1_SQRT_2) + x * phi) },
-                    special: "NaN -> NaN, `+inf` -> `dy`, `-inf` -> `dy * 0`, `+-0` and subnormal `x` -> `dy / 2`",
+                    special: "NaN -> NaN, `+inf` -> `dy`, `-inf` -> `-0.0 * dy` (the derivative tends to 0 from below), `+-0` and subnormal `x` -> `dy / 2`",
                 },
             }
             /// GELU in its tanh form, `x / 2 * (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`: the
@@ -186,7 +186,7 @@ macro_rules! for_each_activation {
                     kernel: crate::simd::backward::swish::gelu_tanh_backward,
                     reference: crate::reference::gelu_tanh_backward_one,
                     naive: |x, dy| { let u = 0.797_884_6 * (x + 0.044715 * x * x * x); let t = u.tanh(); dy * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * 0.797_884_6 * (1.0 + 0.134_145 * x * x)) },
-                    special: "NaN -> NaN, `+inf` -> `dy`, `-inf` -> `dy * 0`, `+-0` and subnormal `x` -> `dy / 2`",
+                    special: "NaN -> NaN, `+inf` -> `dy`, `-inf` -> `-0.0 * dy` (the derivative tends to 0 from below), `+-0` and subnormal `x` -> `dy / 2`",
                 },
             }
             /// mish, `x * tanh(softplus(x)) = x * tanh(ln(1 + exp(x)))`, with full relative
@@ -204,7 +204,7 @@ macro_rules! for_each_activation {
                     kernel: crate::simd::backward::mish::mish_backward,
                     reference: crate::reference::mish_backward_one,
                     naive: |x, dy| { let t = (1.0 + x.exp()).ln().tanh(); let s = 1.0 / (1.0 + (-x).exp()); dy * (t + x * s * (1.0 - t * t)) },
-                    special: "NaN -> NaN, `+inf` -> `dy`, `-inf` -> `dy * 0`, `+-0` and subnormal `x` -> `0.6 dy`",
+                    special: "NaN -> NaN, `+inf` -> `dy`, `-inf` -> `-0.0 * dy` (the derivative tends to 0 from below), `+-0` and subnormal `x` -> `0.6 dy`",
                 },
             }
             /// ELU: `if x > 0 { x } else { alpha * expm1(x) }` (any finite `alpha`; PyTorch's

@@ -276,3 +276,91 @@ fn bad_shapes_and_parameters_are_refused_before_anything_is_written() {
     .to_string();
     assert!(msg.contains("dy has 2 elements but x has 4"), "{msg}");
 }
+
+/// The special values the docs state (`Activation::backward_special_values`), on every backend
+/// and at every lane position of a vector.
+#[test]
+fn the_stated_special_values_hold_on_every_backend() {
+    let lambda = reference::SELU_LAMBDA as f32;
+    let lambda_alpha = (reference::SELU_LAMBDA * reference::SELU_ALPHA) as f32;
+    let (inf, tiny) = (f32::INFINITY, f32::from_bits(3));
+    // (activation, x, dy, expected dx); NaN expected means any NaN.
+    let mut cases: Vec<(Activation, f32, f32, f32)> = vec![
+        (Activation::Exp, 89.0, 2.0, inf),
+        (Activation::Exp, -inf, 2.0, 0.0),
+        (Activation::Exp, -inf, -2.0, -0.0),
+        (Activation::Exp, -inf, inf, f32::NAN),
+        (Activation::Exp, -200.0, f32::MAX, 0.0),
+        (Activation::Sigmoid, inf, 2.0, 0.0),
+        (Activation::Sigmoid, -inf, -2.0, -0.0),
+        (Activation::Sigmoid, -0.0, 2.0, 0.5),
+        (Activation::Tanh, inf, 2.0, 0.0),
+        (Activation::Tanh, -inf, 2.0, 0.0),
+        (Activation::Tanh, 0.0, 3.0, 3.0),
+        (Activation::Mish, inf, 2.0, 2.0),
+        (Activation::Mish, -inf, 2.0, -0.0),
+        (Activation::Mish, -inf, -2.0, 0.0),
+        (Activation::Mish, -0.0, 2.0, 0.6 * 2.0),
+        (Activation::Mish, tiny, 2.0, 0.6 * 2.0),
+        (Activation::Elu { alpha: 0.5 }, inf, 2.0, 2.0),
+        (Activation::Elu { alpha: 0.5 }, -0.0, 2.0, 1.0),
+        (Activation::Elu { alpha: 0.5 }, -inf, 2.0, 0.0),
+        (Activation::Selu, inf, 2.0, lambda * 2.0),
+        (Activation::Selu, -0.0, 2.0, lambda_alpha * 2.0),
+        (Activation::Selu, -inf, 2.0, 0.0),
+        (Activation::Softplus, inf, 2.0, 2.0),
+        (Activation::Softplus, -inf, 2.0, 0.0),
+        (Activation::Softplus, 0.0, 2.0, 1.0),
+        (Activation::LogSigmoid, -inf, 2.0, 2.0),
+        (Activation::LogSigmoid, inf, 2.0, 0.0),
+        (Activation::LogSigmoid, -0.0, 2.0, 1.0),
+    ];
+    for act in [
+        Activation::Silu,
+        Activation::QuickGelu,
+        Activation::Gelu,
+        Activation::GeluTanh,
+    ] {
+        cases.extend([
+            (act, inf, 2.0, 2.0),
+            (act, -inf, 2.0, -0.0),
+            (act, -inf, -2.0, 0.0),
+            (act, 0.0, 2.0, 1.0),
+            (act, -0.0, 2.0, 1.0),
+            (act, tiny, 2.0, 1.0),
+        ]);
+    }
+    // NaN in x: NaN, except where a kink selects 0 (relu, hard_sigmoid).
+    for &act in Activation::ALL {
+        let want = match act {
+            Activation::Relu | Activation::HardSigmoid => 0.0,
+            _ => f32::NAN,
+        };
+        cases.push((act, f32::NAN, 2.0, want));
+        if !matches!(act, Activation::Relu | Activation::HardSigmoid) {
+            cases.push((act, 0.5, f32::NAN, f32::NAN));
+        }
+    }
+    for (b, k) in backends() {
+        for &(act, x, dy, want) in &cases {
+            for pos in 0..17 {
+                let mut xs = vec![0.25_f32; 17];
+                let mut dys = vec![1.0_f32; 17];
+                xs[pos] = x;
+                dys[pos] = dy;
+                let mut dx = vec![0.0_f32; 17];
+                k.activate_backward(act, &xs, &dys, &mut dx).unwrap();
+                let got = dx[pos];
+                let ok = if want.is_nan() {
+                    got.is_nan()
+                } else {
+                    got.to_bits() == want.to_bits()
+                };
+                assert!(
+                    ok,
+                    "{act} on {b}: x = {x:e}, dy = {dy:e} at lane {pos}: {got:e}, want {want:e}"
+                );
+            }
+        }
+    }
+}
