@@ -675,8 +675,6 @@ macro_rules! activation_enum {
                 #[doc = concat!(
                     "Error bound: ", stringify!($bbound), " ULP against `dy * f'(x)` in `f64` rounded to ",
                     "`f32`, on every input and backend, for finite `dy` where `f'(x)` is finite in `f32`",
-                    $(" (", stringify!($bound_other), " ULP of the forward bound with another parameter: ",
-                    "the gradient keeps its own)",)?
                     $("; plus the absolute margin `2^-23 |dy| M(x)` of [`reference::backward_margin`](crate::reference::backward_margin) (`",
                     stringify!($margin), "`), since the derivative crosses zero",)?
                     ". Special values: ", $bspecial, "."
