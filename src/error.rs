@@ -79,6 +79,43 @@ pub enum Error {
         /// Name of the slice whose length it must match (`"x"`).
         of: &'static str,
     },
+    /// A softmax scale of 0 ([`SoftmaxOptions::scale`](crate::SoftmaxOptions::scale) must be
+    /// finite and non-zero; a NaN or infinite one is [`Error::InvalidParameter`]).
+    ZeroScale,
+    /// A row stride smaller than the row ([`SoftmaxOptions::row_stride`](crate::SoftmaxOptions::row_stride)).
+    RowStride {
+        /// The stride.
+        row_stride: usize,
+        /// The columns per row.
+        cols: usize,
+    },
+    /// A buffer whose last row is incomplete: with `rows = ceil(len / row_stride)` it must hold
+    /// at least `(rows - 1) * row_stride + cols` elements.
+    ShortBuffer {
+        /// Its length.
+        len: usize,
+        /// The length its rows need.
+        needed: usize,
+        /// The rows it holds, `ceil(len / row_stride)`.
+        rows: usize,
+    },
+    /// An additive softmax mask that has neither `cols` nor `rows * cols` entries.
+    MaskLength {
+        /// Its length.
+        len: usize,
+        /// The columns per row.
+        cols: usize,
+        /// The rows of the call.
+        rows: usize,
+    },
+    /// A per-row output (such as [`log_sum_exp`](crate::log_sum_exp)'s) with other than one
+    /// element per row.
+    OutputRows {
+        /// Its length.
+        len: usize,
+        /// The rows of the input.
+        rows: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -112,12 +149,40 @@ impl fmt::Display for Error {
                 value,
             } => write!(f, "invalid parameter: {name} = {value}; it must be finite"),
             Error::InvalidParameter {
+                name: "mask",
+                index: Some(i),
+                value,
+            } => write!(
+                f,
+                "invalid mask entry: mask[{i}] = {value}; entries must be finite or -inf"
+            ),
+            Error::InvalidParameter {
                 name,
                 index: Some(i),
                 value,
             } => write!(
                 f,
                 "invalid parameter: {name}[{i}] = {value}; every element must be finite"
+            ),
+            Error::ZeroScale => f.write_str("scale is 0; it must be finite and non-zero"),
+            Error::RowStride { row_stride, cols } => write!(
+                f,
+                "row_stride = {row_stride} is smaller than cols = {cols}; rows cannot overlap"
+            ),
+            Error::ShortBuffer { len, needed, rows } => write!(
+                f,
+                "a buffer of {len} elements holds {rows} rows (ceil(len / row_stride)), which \
+                 need at least {needed} elements; the last row is incomplete"
+            ),
+            Error::MaskLength { len, cols, rows } => write!(
+                f,
+                "the mask has {len} entries; it must have cols = {cols} (one row for all) or \
+                 rows * cols = {} (one per row)",
+                rows * cols
+            ),
+            Error::OutputRows { len, rows } => write!(
+                f,
+                "the output has {len} elements; it must have one per row: {rows}"
             ),
             Error::UnsupportedBackend(b) => {
                 write!(

@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use crate::drive::grad::{self, RowGrad};
-use crate::drive::rows::{self, Kind, RowIo};
+use crate::drive::rows::{self, Kind, RowIo, Spec};
 use crate::drive::{Cost, Threading, elementwise};
 use crate::simd::Unary;
 use crate::simd::backward::FromOutput;
@@ -40,8 +40,8 @@ use crate::{Backend, Error, validate};
 #[derive(Clone, Copy, Debug)]
 pub struct Kernels {
     backend: Backend,
-    arch: pulp::Arch,
-    threading: Threading,
+    pub(crate) arch: pulp::Arch,
+    pub(crate) threading: Threading,
 }
 
 impl Default for Kernels {
@@ -605,7 +605,7 @@ impl Kernels {
     /// Runs softmax or log-softmax over the rows of `io` with this handle's backend and
     /// threading.
     fn rows<I: RowIo>(&self, io: I, cols: usize, kind: Kind) {
-        rows::run(self.arch, self.threading, io, cols, kind);
+        rows::run(self.arch, self.threading, io, &Spec::plain(cols, kind));
     }
 
     /// Runs a one-input kernel over `io` with this handle's backend and threading.

@@ -114,12 +114,14 @@ pub struct ReadmeDoctests;
 #[cfg(feature = "testing")]
 pub mod accuracy;
 mod activations;
+mod attention;
 mod backend;
 mod drive;
 mod error;
 mod kernels;
 pub mod reference;
 mod simd;
+mod softmax_options;
 pub mod ulp;
 mod validate;
 
@@ -130,6 +132,7 @@ pub use activations::naive;
 pub use backend::Backend;
 pub use error::Error;
 pub use kernels::Kernels;
+pub use softmax_options::{Mask, MaskedRows, SoftmaxOptions};
 
 /// Runs the activation `act` (chosen at run time) on the best backend: bit for bit what its
 /// named function gives. See [`Kernels::activate`].
@@ -276,6 +279,68 @@ pub fn log_softmax(x: &[f32], y: &mut [f32], cols: usize) -> Result<(), Error> {
 /// In-place [`log_softmax`].
 pub fn log_softmax_inplace(x: &mut [f32], cols: usize) -> Result<(), Error> {
     Kernels::global().log_softmax_inplace(x, cols)
+}
+
+/// Softmax with [`SoftmaxOptions`] (scale, mask, strided rows, fully masked rows) on the
+/// global handle. See [`Kernels::softmax_with`].
+pub fn softmax_with(
+    x: &[f32],
+    y: &mut [f32],
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<(), Error> {
+    Kernels::global().softmax_with(x, y, cols, opts)
+}
+
+/// In-place [`softmax_with`].
+pub fn softmax_with_inplace(
+    x: &mut [f32],
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<(), Error> {
+    Kernels::global().softmax_with_inplace(x, cols, opts)
+}
+
+/// Log-softmax with [`SoftmaxOptions`]. See [`Kernels::log_softmax_with`].
+pub fn log_softmax_with(
+    x: &[f32],
+    y: &mut [f32],
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<(), Error> {
+    Kernels::global().log_softmax_with(x, y, cols, opts)
+}
+
+/// In-place [`log_softmax_with`].
+pub fn log_softmax_with_inplace(
+    x: &mut [f32],
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<(), Error> {
+    Kernels::global().log_softmax_with_inplace(x, cols, opts)
+}
+
+/// Log-sum-exp of each row: `out[r] = log(sum_j exp(x[r][j]))`. See [`Kernels::log_sum_exp`].
+///
+/// ```
+/// let mut out = [0.0_f32];
+/// simd_activations::log_sum_exp(&[0.0, 0.0], &mut out, 2)?;
+/// assert_eq!(out[0], std::f32::consts::LN_2);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn log_sum_exp(x: &[f32], out: &mut [f32], cols: usize) -> Result<(), Error> {
+    Kernels::global().log_sum_exp(x, out, cols)
+}
+
+/// Log-sum-exp of each row's logits with [`SoftmaxOptions`]. See
+/// [`Kernels::log_sum_exp_with`].
+pub fn log_sum_exp_with(
+    x: &[f32],
+    out: &mut [f32],
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<(), Error> {
+    Kernels::global().log_sum_exp_with(x, out, cols, opts)
 }
 
 /// Softmax backward from the forward output `y`: `dx = y * (dy - sum_j dy[j] y[j])` per row of

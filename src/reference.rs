@@ -21,7 +21,7 @@
 //! ```
 
 use crate::validate::{self, same_len};
-use crate::{Activation, Error};
+use crate::{Activation, Error, Mask, MaskedRows, SoftmaxOptions};
 
 /// `exp(x)` of one value, in `f64`, rounded to `f32`.
 #[inline]
@@ -579,4 +579,178 @@ pub fn gelu_backward_one(x: f32, dy: f32) -> f32 {
 #[inline]
 pub fn gelu_backward_margin(x: f32) -> f64 {
     gelu_backward_f64(f64::from(x)).1
+}
+
+/// The logits of row `r` of an optioned softmax call (see [`SoftmaxOptions`]), in `f64`:
+/// `None` for a masked entry, else `scale * x + mask` (the product exact; a product or sum
+/// beyond the `f32` range is the infinite logit the kernels see). `None` for the whole row if
+/// it has a live NaN or `+inf` logit (`Err(())`), and the row's live logits otherwise.
+#[allow(clippy::type_complexity)]
+fn logits_with(
+    x: &[f32],
+    cols: usize,
+    r: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<Vec<Option<f64>>, ()> {
+    let stride = opts.stride(cols);
+    let row = &x[r * stride..r * stride + cols];
+    let mut z = Vec::with_capacity(cols);
+    for (j, &v) in row.iter().enumerate() {
+        let (live, bias) = match opts.mask {
+            Mask::None => (true, 0.0),
+            Mask::Causal { offset } => (j <= r.saturating_add(offset), 0.0),
+            Mask::Additive(m) => {
+                let b = if m.len() == cols {
+                    m[j]
+                } else {
+                    m[r * cols + j]
+                };
+                (b != f32::NEG_INFINITY, f64::from(b))
+            }
+        };
+        if !live {
+            z.push(None);
+            continue;
+        }
+        let p = f64::from(v) * f64::from(opts.scale);
+        let p = if (p as f32).is_infinite() {
+            f64::from(p as f32)
+        } else {
+            p
+        };
+        let s = p + bias;
+        let s = if (s as f32).is_infinite() {
+            f64::from(s as f32)
+        } else {
+            s
+        };
+        if s.is_nan() || s == f64::INFINITY {
+            return Err(());
+        }
+        z.push(Some(s));
+    }
+    Ok(z)
+}
+
+/// One row's `(max, sum of exp(z - max) over the non-maximal logits, count at the max)` of
+/// live finite logits; `None` if there are none.
+fn sums_with(z: &[Option<f64>]) -> Option<(f64, f64, u64)> {
+    let m = z
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY {
+        return None;
+    }
+    let (mut others, mut ones) = (0.0, 0_u64);
+    for &v in z.iter().flatten() {
+        if v == m {
+            ones += 1;
+        } else {
+            others += (v - m).exp();
+        }
+    }
+    Some((m, others, ones))
+}
+
+/// `ln(ones + others)`, as `ln_1p(others)` when `ones == 1`.
+fn log_of(others: f64, ones: u64) -> f64 {
+    if ones == 1 {
+        others.ln_1p()
+    } else {
+        (ones as f64 + others).ln()
+    }
+}
+
+/// Row by row per [`SoftmaxOptions`]: `f(z, max, others, ones)` for live logits, `masked` for
+/// masked entries, NaN rows, fully masked rows per the options' policy (`empty`). The elements
+/// between strided rows are untouched.
+fn rows_with(
+    x: &[f32],
+    y: &mut [f32],
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+    masked: f32,
+    f: impl Fn(f64, f64, f64, u64) -> f64,
+) -> Result<(), Error> {
+    let rows = validate::softmax_with(x, Some(y), cols, opts)?;
+    let stride = opts.stride(cols);
+    let empty = match opts.masked_rows {
+        MaskedRows::Nan => f32::NAN,
+        MaskedRows::Zero => masked,
+    };
+    for r in 0..rows {
+        let out = &mut y[r * stride..r * stride + cols];
+        let Ok(z) = logits_with(x, cols, r, opts) else {
+            out.fill(f32::NAN);
+            continue;
+        };
+        let Some((m, others, ones)) = sums_with(&z) else {
+            out.fill(empty);
+            continue;
+        };
+        for (o, z) in out.iter_mut().zip(&z) {
+            *o = match z {
+                Some(v) => f(*v, m, others, ones) as f32,
+                None => masked,
+            };
+        }
+    }
+    Ok(())
+}
+
+/// Reference [`softmax_with`](crate::softmax_with): per row, the `f64` softmax of the exact
+/// logits `scale * x + mask` (see [`SoftmaxOptions`]), rounded once; masked entries 0.
+pub fn softmax_with(
+    x: &[f32],
+    y: &mut [f32],
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<(), Error> {
+    rows_with(x, y, cols, opts, 0.0, |z, m, others, ones| {
+        (z - m).exp() / (ones as f64 + others)
+    })
+}
+
+/// Reference [`log_softmax_with`](crate::log_softmax_with): per row, `(z - max) - ln(sum)` of
+/// the exact logits in `f64`, rounded once; masked entries `-inf`.
+pub fn log_softmax_with(
+    x: &[f32],
+    y: &mut [f32],
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<(), Error> {
+    rows_with(x, y, cols, opts, f32::NEG_INFINITY, |z, m, others, ones| {
+        (z - m) - log_of(others, ones)
+    })
+}
+
+/// Reference [`log_sum_exp_with`](crate::log_sum_exp_with): per row, `max + ln(sum)` of the
+/// exact logits in `f64`, rounded once; NaN rows NaN, fully masked rows NaN or `-inf` as the
+/// options say. Also returns each row's `max` (for the bound `2^-24 |max|`).
+pub fn log_sum_exp_with(
+    x: &[f32],
+    out: &mut [f32],
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<(), Error> {
+    let rows = validate::softmax_with(x, None, cols, opts)?;
+    if out.len() != rows {
+        return Err(Error::OutputRows {
+            len: out.len(),
+            rows,
+        });
+    }
+    for (r, o) in out.iter_mut().enumerate() {
+        *o = match logits_with(x, cols, r, opts) {
+            Err(()) => f32::NAN,
+            Ok(z) => match sums_with(&z) {
+                None if opts.masked_rows == MaskedRows::Zero => f32::NEG_INFINITY,
+                None => f32::NAN,
+                Some((m, others, ones)) => (m + log_of(others, ones)) as f32,
+            },
+        };
+    }
+    Ok(())
 }

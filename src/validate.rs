@@ -1,7 +1,7 @@
 //! Shape and parameter checks, run by every public function before it writes anything, so
 //! that on `Err` the output is untouched.
 
-use crate::Error;
+use crate::{Error, Mask, SoftmaxOptions};
 
 /// Checks that an out-of-place call's slices have equal lengths.
 #[inline]
@@ -159,4 +159,60 @@ pub(crate) fn prelu_backward(
     prelu(x.len(), slopes, inner)?;
     backward(x, dy, dx)?;
     len_of("dslopes", dslopes, "slopes", slopes)
+}
+
+/// The checks of the optioned softmax family, in this order: `cols > 0`, `row_stride >= cols`,
+/// the scale, `x` holding whole rows, `y` (if any) as long as `x`, the mask's length and
+/// entries. Returns the number of rows, `ceil(x.len() / row_stride)`.
+pub(crate) fn softmax_with(
+    x: &[f32],
+    y: Option<&[f32]>,
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<usize, Error> {
+    if cols == 0 {
+        return Err(Error::ZeroDimension { name: "cols" });
+    }
+    let stride = opts.stride(cols);
+    if stride < cols {
+        return Err(Error::RowStride {
+            row_stride: stride,
+            cols,
+        });
+    }
+    finite("scale", opts.scale)?;
+    if opts.scale == 0.0 {
+        return Err(Error::ZeroScale);
+    }
+    let rows = x.len().div_ceil(stride);
+    if rows > 0 {
+        let needed = (rows - 1) * stride + cols;
+        if x.len() < needed {
+            return Err(Error::ShortBuffer {
+                len: x.len(),
+                needed,
+                rows,
+            });
+        }
+    }
+    if let Some(y) = y {
+        same_len(x, y)?;
+    }
+    if let Mask::Additive(mask) = opts.mask {
+        if mask.len() != cols && mask.len() != rows * cols {
+            return Err(Error::MaskLength {
+                len: mask.len(),
+                cols,
+                rows,
+            });
+        }
+        if let Some(i) = mask.iter().position(|m| m.is_nan() || *m == f32::INFINITY) {
+            return Err(Error::InvalidParameter {
+                name: "mask",
+                index: Some(i),
+                value: mask[i],
+            });
+        }
+    }
+    Ok(rows)
 }

@@ -11,11 +11,16 @@ use pulp::{Simd, WithSimd};
 use super::{Cost, PIECES_PER_THREAD, Threading, elementwise, split};
 use crate::simd::Unary;
 use crate::simd::io::{Buffers, InPlace, Io, OutOfPlace};
+use crate::simd::logits::{Logits, Stage, stage};
+use crate::simd::online::{
+    ExpScale, Finish, Join, Online, staged_chunk, total, write_staged, write_stored,
+};
 use crate::simd::softmax::{
     Acc, CHUNK, ExpPass, LogSub, Partial, ReadOnly, SOFTMAX_SIGMA, Scale, reduce_folded, row_max,
     tree_split,
 };
 use crate::simd::softmax_short::{short_rows, takes_short_path};
+use crate::{Mask, MaskedRows, SoftmaxOptions};
 
 /// Row length from which a row that cannot be given a thread of its own is split across the
 /// threads: three synchronised phases, which pay only on long rows.
@@ -78,22 +83,25 @@ fn log_of_sum(p: Partial) -> Option<f32> {
     }
 }
 
-/// One row, all three passes, on the calling thread.
+/// One row, all three passes, on the calling thread; a fully masked row is filled with
+/// `empty`.
 #[inline(always)]
-fn row<S: Simd, I: RowIo>(simd: S, io: I, kind: Kind) {
-    batch::<S, I, 1, false>(simd, &mut [io], kind);
+fn row<S: Simd, I: RowIo>(simd: S, io: I, kind: Kind, empty: f32) -> Status {
+    batch::<S, I, 1, false>(simd, &mut [io], kind, empty)[0]
 }
 
 /// Rows processed side by side, each step for every row before the next step: the rows'
 /// dependency chains (max, sum, `1 / sum`) are independent, so the CPU overlaps them. This
 /// matters for short rows, whose time is otherwise dominated by those chains' latency.
-/// `SHORT`: every row is a single chunk.
+/// `SHORT`: every row is a single chunk. Fully masked rows are filled with `empty`.
 #[inline(always)]
 fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
     simd: S,
     rows: &mut [I; B],
     kind: Kind,
-) {
+    empty: f32,
+) -> [Status; B] {
+    let mut status = [Status::Written; B];
     let mut max = [0.0_f32; B];
     for b in 0..B {
         max[b] = row_max(simd, rows[b].input());
@@ -129,7 +137,7 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
             for b in 0..B {
                 match scale[b] {
                     Some(scale) => InPlace::new(rows[b].output()).map(simd, scale),
-                    None => rows[b].output().fill(f32::NAN),
+                    None => status[b] = fill_special(&mut rows[b], max[b], empty),
                 }
             }
         }
@@ -148,10 +156,36 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
                             log_sum,
                         },
                     ),
-                    None => rows[b].output().fill(f32::NAN),
+                    None => status[b] = fill_special(&mut rows[b], max[b], empty),
                 }
             }
         }
+    }
+    status
+}
+
+/// How a row's (live part's) output was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Its softmax.
+    Written,
+    /// Fully masked (every logit `-inf`): the policy's fill.
+    Empty,
+    /// NaN (a NaN or `+inf` logit).
+    Nan,
+}
+
+/// Fills a row whose maximum `max` or sum is not finite: `empty` if every element is `-inf`,
+/// NaN otherwise. Checked before anything is written (the row may be in place).
+#[inline(always)]
+fn fill_special<I: Buffers>(io: &mut I, max: f32, empty: f32) -> Status {
+    let is_empty = max == f32::NEG_INFINITY && !io.input().iter().any(|v| v.is_nan());
+    if is_empty {
+        io.output().fill(empty);
+        Status::Empty
+    } else {
+        io.output().fill(f32::NAN);
+        Status::Nan
     }
 }
 
@@ -160,78 +194,356 @@ const BATCH_MAX_COLS: usize = 256;
 /// Rows per batch.
 const BATCH: usize = 8;
 
-/// One dispatch over consecutive rows.
-struct Rows<I> {
-    io: I,
-    cols: usize,
-    kind: Kind,
+/// A call's rows: their shape, logits and outputs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Spec<'a> {
+    pub(crate) cols: usize,
+    /// Elements from one row's start to the next's (`>= cols`).
+    pub(crate) stride: usize,
+    pub(crate) scale: f32,
+    pub(crate) mask: RowMask<'a>,
+    /// Causal offset: row `r` has `r + offset + 1` live columns.
+    pub(crate) causal: Option<usize>,
+    /// What a fully masked row is filled with.
+    pub(crate) empty: MaskedRows,
+    pub(crate) kind: Kind,
 }
 
-impl<I: RowIo> WithSimd for Rows<I> {
+/// The additive mask of each row.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum RowMask<'a> {
+    None,
+    /// The same `cols` entries for every row.
+    Broadcast(&'a [f32]),
+    /// `cols` entries per row, rows packed.
+    PerRow(&'a [f32]),
+}
+
+impl<'a> Spec<'a> {
+    /// The plain function over packed rows.
+    pub(crate) fn plain(cols: usize, kind: Kind) -> Spec<'a> {
+        Spec {
+            cols,
+            stride: cols,
+            scale: 1.0,
+            mask: RowMask::None,
+            causal: None,
+            empty: MaskedRows::Nan,
+            kind,
+        }
+    }
+
+    /// The rows of a validated call with options (`rows` rows).
+    pub(crate) fn with(cols: usize, rows: usize, opts: &SoftmaxOptions<'a>, kind: Kind) -> Self {
+        let (mask, causal) = match opts.mask {
+            Mask::None => (RowMask::None, None),
+            Mask::Additive(m) if m.len() == cols && rows != 1 => (RowMask::Broadcast(m), None),
+            Mask::Additive(m) => (RowMask::PerRow(m), None),
+            Mask::Causal { offset } => (RowMask::None, Some(offset)),
+        };
+        Spec {
+            cols,
+            stride: opts.stride(cols),
+            scale: opts.scale,
+            mask,
+            causal,
+            empty: opts.masked_rows,
+            kind,
+        }
+    }
+
+    /// Whether the rows are packed, plain logits, unmasked: the three-pass kernels' case.
+    fn is_plain_packed(&self) -> bool {
+        self.stride == self.cols
+            && self.scale == 1.0
+            && matches!(self.mask, RowMask::None)
+            && self.causal.is_none()
+            && self.empty == MaskedRows::Nan
+    }
+
+    /// The live columns of row `r` (the others are causally masked).
+    #[inline(always)]
+    fn live(&self, r: usize) -> usize {
+        match self.causal {
+            Some(offset) => r.saturating_add(offset).saturating_add(1).min(self.cols),
+            None => self.cols,
+        }
+    }
+
+    /// The additive mask of the first `n` columns of row `r`.
+    #[inline(always)]
+    fn row_mask(&self, r: usize, n: usize) -> Option<&'a [f32]> {
+        match self.mask {
+            RowMask::None => None,
+            RowMask::Broadcast(m) => Some(&m[..n]),
+            RowMask::PerRow(m) => Some(&m[r * self.cols..r * self.cols + n]),
+        }
+    }
+
+    /// The logits of the first `x.len()` columns of row `r`, whose inputs are `x`.
+    #[inline(always)]
+    fn logits<'x>(&self, x: &'x [f32], r: usize) -> Logits<'x>
+    where
+        'a: 'x,
+    {
+        Logits {
+            x,
+            mask: self.row_mask(r, x.len()),
+            scale: self.scale,
+        }
+    }
+
+    /// What masked entries hold: 0 (log-softmax: `-inf`).
+    fn masked_value(&self) -> f32 {
+        match self.kind {
+            Kind::Softmax => 0.0,
+            Kind::LogSoftmax => f32::NEG_INFINITY,
+        }
+    }
+
+    /// What a fully masked row holds.
+    fn empty_value(&self) -> f32 {
+        match self.empty {
+            MaskedRows::Nan => f32::NAN,
+            MaskedRows::Zero => self.masked_value(),
+        }
+    }
+}
+
+/// One dispatch over consecutive rows, the first of them row `first_row` of the call.
+struct Rows<'s, I> {
+    io: I,
+    first_row: usize,
+    spec: &'s Spec<'s>,
+}
+
+impl<I: RowIo> WithSimd for Rows<'_, I> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let cols = self.cols;
+        let spec = self.spec;
+        let cols = spec.cols;
         let mut rest = self.io;
-        if takes_short_path(cols) {
-            short_rows(simd, &mut rest, cols, self.kind == Kind::LogSoftmax);
-            return;
-        }
-        if cols <= BATCH_MAX_COLS {
-            while Io::len(&rest) >= BATCH * cols {
-                let (r0, tail) = Io::split_at(rest, cols);
-                let (r1, tail) = Io::split_at(tail, cols);
-                let (r2, tail) = Io::split_at(tail, cols);
-                let (r3, tail) = Io::split_at(tail, cols);
-                let (r4, tail) = Io::split_at(tail, cols);
-                let (r5, tail) = Io::split_at(tail, cols);
-                let (r6, tail) = Io::split_at(tail, cols);
-                let (r7, tail) = Io::split_at(tail, cols);
-                batch::<S, I, BATCH, true>(simd, &mut [r0, r1, r2, r3, r4, r5, r6, r7], self.kind);
-                rest = tail;
+        if spec.is_plain_packed() && cols <= CHUNK {
+            if takes_short_path(cols) {
+                short_rows(simd, &mut rest, cols, spec.kind == Kind::LogSoftmax);
+                return;
+            }
+            if cols <= BATCH_MAX_COLS {
+                while Io::len(&rest) >= BATCH * cols {
+                    let (r0, tail) = Io::split_at(rest, cols);
+                    let (r1, tail) = Io::split_at(tail, cols);
+                    let (r2, tail) = Io::split_at(tail, cols);
+                    let (r3, tail) = Io::split_at(tail, cols);
+                    let (r4, tail) = Io::split_at(tail, cols);
+                    let (r5, tail) = Io::split_at(tail, cols);
+                    let (r6, tail) = Io::split_at(tail, cols);
+                    let (r7, tail) = Io::split_at(tail, cols);
+                    let rows = &mut [r0, r1, r2, r3, r4, r5, r6, r7];
+                    batch::<S, I, BATCH, true>(simd, rows, spec.kind, f32::NAN);
+                    rest = tail;
+                }
             }
         }
+        let mut st = Stage::new();
+        let mut r = self.first_row;
         while Io::len(&rest) > 0 {
-            let (head, tail) = Io::split_at(rest, cols);
-            row(simd, head, self.kind);
+            let take = spec.stride.min(Io::len(&rest));
+            let (block, tail) = Io::split_at(rest, take);
+            let (head, _gap) = Io::split_at(block, cols);
+            one_row(simd, head, r, spec, &mut st);
             rest = tail;
+            r += 1;
         }
     }
 }
 
-/// One dispatch of the max pass over a piece of a row.
-struct Max<'a>(&'a [f32]);
+/// Row `r` of the call (`io`: its `cols` elements): the live columns, then the masked ones.
+#[inline(always)]
+fn one_row<S: Simd, I: RowIo>(simd: S, io: I, r: usize, spec: &Spec<'_>, st: &mut Stage) {
+    let (live, mut dead) = Io::split_at(io, spec.live(r));
+    let fill = match live_row(simd, live, r, spec, st) {
+        Status::Written => spec.masked_value(),
+        Status::Empty => spec.empty_value(),
+        Status::Nan => f32::NAN,
+    };
+    dead.output().fill(fill);
+}
 
-impl WithSimd for Max<'_> {
-    type Output = f32;
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) -> f32 {
-        row_max(simd, self.0)
+/// The live part of row `r`: softmax or log-softmax written, or the row filled as its
+/// [`Status`] says.
+#[inline(always)]
+fn live_row<S: Simd, I: RowIo>(
+    simd: S,
+    mut io: I,
+    r: usize,
+    spec: &Spec<'_>,
+    st: &mut Stage,
+) -> Status {
+    let n = Io::len(&io);
+    if n == 0 {
+        return Status::Empty;
+    }
+    let l = spec.logits(io.input(), r);
+    let plain = l.mask.is_none() && l.scale == 1.0;
+    let staged_once = !plain && n <= CHUNK;
+    if plain && n <= CHUNK {
+        return row(simd, io, spec.kind, spec.empty_value());
+    }
+    let log = spec.kind == Kind::LogSoftmax;
+    let t = match (log, staged_once) {
+        (false, true) => staged_chunk::<S, false, true>(simd, l, st),
+        (true, true) => staged_chunk::<S, true, false>(simd, l, st),
+        (false, false) => total::<S, false>(simd, l, plain, st),
+        (true, false) => total::<S, true>(simd, l, plain, st),
+    };
+    let Some(f) = finish(t, spec.kind) else {
+        return fill_total(&mut io, t, spec.empty_value());
+    };
+    if staged_once {
+        if log {
+            write_staged::<S, true>(simd, st, io.output(), f);
+        } else {
+            write_stored(simd, st, io.output(), f.scale);
+        }
+    } else if plain {
+        map_plain(simd, &mut io, f, spec.kind);
+    } else {
+        let mask = spec.row_mask(r, n);
+        let mut start = 0;
+        while start < n {
+            let end = n.min(start + CHUNK);
+            let l = Logits {
+                x: &io.input()[start..end],
+                mask: mask.map(|m| &m[start..end]),
+                scale: spec.scale,
+            };
+            stage(simd, l, st);
+            let y = &mut io.output()[start..end];
+            if log {
+                write_staged::<S, true>(simd, st, y, f);
+            } else {
+                write_staged::<S, false>(simd, st, y, f);
+            }
+            start = end;
+        }
+    }
+    Status::Written
+}
+
+/// The output pass of plain logits: `exp(x - max) / sum` or `(x - max) - log(sum)`.
+#[inline(always)]
+fn map_plain<S: Simd, I: RowIo>(simd: S, io: &mut I, f: Finish, kind: Kind) {
+    match kind {
+        Kind::Softmax => io.map_last(
+            simd,
+            ExpScale {
+                max: f.hi,
+                scale: f.scale,
+            },
+        ),
+        Kind::LogSoftmax => io.map_last(
+            simd,
+            LogSub {
+                max: f.hi,
+                log_sum: f.scale.hi,
+            },
+        ),
     }
 }
 
-/// One dispatch of the exp pass over a piece of a row starting at a chunk boundary.
-struct ExpChunks<E, const LOG: bool> {
-    piece: E,
-    max: f32,
+/// The row's maximum and its scale (`1 / sum`) or `log(sum)`; `None` if the row is fully
+/// masked or NaN.
+#[inline(always)]
+fn finish(t: Online, kind: Kind) -> Option<Finish> {
+    if !t.hi.is_finite() {
+        return None;
+    }
+    let scale = match kind {
+        Kind::Softmax => softmax_scale(t.partial())?,
+        Kind::LogSoftmax => Scale {
+            hi: log_of_sum(t.partial())?,
+            lo: 0.0,
+        },
+    };
+    Some(Finish {
+        hi: t.hi,
+        lo: t.lo,
+        scale,
+    })
 }
 
-impl<E: ExpPass, const LOG: bool> WithSimd for ExpChunks<E, LOG> {
-    type Output = Partial;
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) -> Partial {
-        self.piece.chunks::<S, LOG>(simd, self.max)
+/// Fills a row whose total has no [`finish`]: `empty` if fully masked, NaN otherwise.
+#[inline(always)]
+fn fill_total<I: Buffers>(io: &mut I, t: Online, empty: f32) -> Status {
+    if t.is_empty() {
+        io.output().fill(empty);
+        Status::Empty
+    } else {
+        io.output().fill(f32::NAN);
+        Status::Nan
     }
 }
 
-/// Runs softmax or log-softmax over the rows of `io` (`cols > 0` divides `io.len()`).
-pub(crate) fn run<I: RowIo>(
-    arch: pulp::Arch,
-    threading: Threading,
+/// One dispatch of a piece of a row's total (the piece starts at a chunk boundary).
+struct Total<'a> {
+    l: Logits<'a>,
+    plain: bool,
+    log: bool,
+}
+
+impl WithSimd for Total<'_> {
+    type Output = Online;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> Online {
+        let mut st = Stage::new();
+        if self.log {
+            total::<S, true>(simd, self.l, self.plain, &mut st)
+        } else {
+            total::<S, false>(simd, self.l, self.plain, &mut st)
+        }
+    }
+}
+
+/// One dispatch of the output pass over a piece of a row of staged logits (the inputs are
+/// the piece's; `mask` its mask).
+struct StagedOutput<'a, I> {
     io: I,
-    cols: usize,
+    mask: Option<&'a [f32]>,
+    scale: f32,
+    f: Finish,
     kind: Kind,
-) {
+}
+
+impl<I: RowIo> WithSimd for StagedOutput<'_, I> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let mut st = Stage::new();
+        let mut io = self.io;
+        let n = Io::len(&io);
+        let mut start = 0;
+        while start < n {
+            let end = n.min(start + CHUNK);
+            let l = Logits {
+                x: &io.input()[start..end],
+                mask: self.mask.map(|m| &m[start..end]),
+                scale: self.scale,
+            };
+            stage(simd, l, &mut st);
+            let y = &mut io.output()[start..end];
+            match self.kind {
+                Kind::Softmax => write_staged::<S, false>(simd, &st, y, self.f),
+                Kind::LogSoftmax => write_staged::<S, true>(simd, &st, y, self.f),
+            }
+            start = end;
+        }
+    }
+}
+
+/// Runs softmax or log-softmax over the rows of `io` as `spec` says (`io` validated: whole
+/// rows, `io.len() >= (rows - 1) * stride + cols`).
+pub(crate) fn run<I: RowIo>(arch: pulp::Arch, threading: Threading, io: I, spec: &Spec<'_>) {
     let len = Io::len(&io);
     if len == 0 {
         return;
@@ -239,103 +551,230 @@ pub(crate) fn run<I: RowIo>(
     // Below the threshold (and for sequential handles) no rayon call at all.
     let plan = threading.plan(len, Cost::Rows);
     if plan.threads <= 1 {
-        arch.dispatch(Rows { io, cols, kind });
+        arch.dispatch(Rows {
+            io,
+            first_row: 0,
+            spec,
+        });
     } else {
-        split_rows(arch, io, cols, kind, plan.threads);
+        split_rows(arch, io, spec, plan.threads);
     }
     plan.finish();
 }
 
 /// Softmax or log-softmax over the rows of `io`, split across `threads` threads.
-fn split_rows<I: RowIo>(arch: pulp::Arch, io: I, cols: usize, kind: Kind, threads: usize) {
+fn split_rows<I: RowIo>(arch: pulp::Arch, io: I, spec: &Spec<'_>, threads: usize) {
     let len = Io::len(&io);
-    let rows = len / cols;
-    if rows >= 2 * threads || cols < LONG_ROW_MIN_LEN {
+    let rows = len.div_ceil(spec.stride);
+    if rows >= 2 * threads || spec.cols < LONG_ROW_MIN_LEN {
         let piece_rows = rows.div_ceil(threads * PIECES_PER_THREAD).max(1);
-        split(io, 0, piece_rows * cols, &|piece, _| {
+        split(io, 0, piece_rows * spec.stride, &|piece, start| {
             arch.dispatch(Rows {
                 io: piece,
-                cols,
-                kind,
+                first_row: start / spec.stride,
+                spec,
             })
         });
     } else {
         let mut rest = io;
+        let mut r = 0;
         while Io::len(&rest) > 0 {
-            let (head, tail) = Io::split_at(rest, cols);
-            long_row(arch, head, kind, threads);
+            let take = spec.stride.min(Io::len(&rest));
+            let (block, tail) = Io::split_at(rest, take);
+            let (head, _gap) = Io::split_at(block, spec.cols);
+            long_row(arch, head, r, spec, threads);
             rest = tail;
+            r += 1;
         }
     }
 }
 
-/// One row split across the threads of the current pool.
-fn long_row<I: RowIo>(arch: pulp::Arch, mut io: I, kind: Kind, threads: usize) {
-    let len = Io::len(&io);
+/// Row `r` split across the threads of the current pool: the total of its live part in
+/// pieces along the chunk tree, then the output pass in pieces.
+fn long_row<I: RowIo>(arch: pulp::Arch, io: I, r: usize, spec: &Spec<'_>, threads: usize) {
+    let (mut live, mut dead) = Io::split_at(io, spec.live(r));
+    let len = Io::len(&live);
     let pieces = threads * PIECES_PER_THREAD;
     let piece_len = len.div_ceil(pieces).next_multiple_of(CHUNK);
-    let m = par_max(arch, io.input(), piece_len);
-    if !m.is_finite() {
-        io.output().fill(f32::NAN);
+    let mask = spec.row_mask(r, len);
+    let plain = mask.is_none() && spec.scale == 1.0;
+    let log = spec.kind == Kind::LogSoftmax;
+    let t = par_total(
+        arch,
+        spec.logits(live.input(), r),
+        plain,
+        log,
+        piece_len / CHUNK,
+    );
+    let status = match finish(t, spec.kind) {
+        None => fill_total(&mut live, t, spec.empty_value()),
+        Some(f) if plain => {
+            let single = Threading::FromLen(1);
+            match spec.kind {
+                Kind::Softmax => {
+                    let k = ExpScale {
+                        max: f.hi,
+                        scale: f.scale,
+                    };
+                    elementwise::run(arch, single, Cost::Rows, live, k);
+                }
+                Kind::LogSoftmax => {
+                    let k = LogSub {
+                        max: f.hi,
+                        log_sum: f.scale.hi,
+                    };
+                    elementwise::run(arch, single, Cost::Rows, live, k);
+                }
+            }
+            Status::Written
+        }
+        Some(f) => {
+            split(live, 0, piece_len, &|piece: I, start| {
+                let n = Io::len(&piece);
+                arch.dispatch(StagedOutput {
+                    io: piece,
+                    mask: mask.map(|m| &m[start..start + n]),
+                    scale: spec.scale,
+                    f,
+                    kind: spec.kind,
+                })
+            });
+            Status::Written
+        }
+    };
+    let fill = match status {
+        Status::Written => spec.masked_value(),
+        Status::Empty => spec.empty_value(),
+        Status::Nan => f32::NAN,
+    };
+    dead.output().fill(fill);
+}
+
+/// A row's total over a piece starting at a chunk boundary, split along the fixed summation
+/// tree until pieces have at most `leaf_chunks` chunks.
+fn par_total(
+    arch: pulp::Arch,
+    l: Logits<'_>,
+    plain: bool,
+    log: bool,
+    leaf_chunks: usize,
+) -> Online {
+    let n = l.len().div_ceil(CHUNK);
+    if n <= leaf_chunks.max(1) {
+        return arch.dispatch(Total { l, plain, log });
+    }
+    let mid = tree_split(n) * CHUNK;
+    let (a, b) = (l.range(0, mid), l.range(mid, l.len()));
+    let (ta, tb) = rayon::join(
+        || par_total(arch, a, plain, log, leaf_chunks),
+        || par_total(arch, b, plain, log, leaf_chunks),
+    );
+    ta.join(tb)
+}
+
+/// `log(sum_j exp(z_j))` of a row's total, in `f64` rounded once: `m + log(sum)` (with
+/// `ln_1p` when one element holds the maximum); NaN or the fully masked value as [`finish`].
+fn lse_value(t: Online, empty: MaskedRows) -> f32 {
+    if t.is_empty() {
+        return match empty {
+            MaskedRows::Nan => f32::NAN,
+            MaskedRows::Zero => f32::NEG_INFINITY,
+        };
+    }
+    if !t.hi.is_finite() || !t.sum.is_finite() {
+        return f32::NAN;
+    }
+    let log_sum = if t.ones == 1 {
+        t.sum.ln_1p()
+    } else {
+        (t.ones as f64 + t.sum).ln()
+    };
+    ((f64::from(t.hi) + f64::from(t.lo)) + log_sum) as f32
+}
+
+/// One dispatch of log-sum-exp over consecutive rows (`out`: one value per row).
+struct LseRows<'s, 'x> {
+    x: &'x [f32],
+    out: &'x mut [f32],
+    first_row: usize,
+    spec: &'s Spec<'s>,
+}
+
+impl WithSimd for LseRows<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let spec = self.spec;
+        let mut st = Stage::new();
+        for (i, o) in self.out.iter_mut().enumerate() {
+            let r = self.first_row + i;
+            let start = i * spec.stride;
+            let x = &self.x[start..start + spec.live(r)];
+            let l = spec.logits(x, r);
+            let plain = l.mask.is_none() && l.scale == 1.0;
+            *o = lse_value(total::<S, true>(simd, l, plain, &mut st), spec.empty);
+        }
+    }
+}
+
+/// `log_sum_exp` over the rows of `x` (validated: `out.len()` rows) as `spec` says.
+pub(crate) fn log_sum_exp(
+    arch: pulp::Arch,
+    threading: Threading,
+    x: &[f32],
+    out: &mut [f32],
+    spec: &Spec<'_>,
+) {
+    if out.is_empty() {
         return;
     }
-    let leaf_chunks = piece_len / CHUNK;
-    match kind {
-        Kind::Softmax => {
-            let p = par_exp::<_, false>(arch, io.stored(), m, leaf_chunks);
-            match softmax_scale(p) {
-                Some(scale) => elementwise::run(
-                    arch,
-                    Threading::FromLen(1),
-                    Cost::Rows,
-                    InPlace::new(io.output()),
-                    scale,
-                ),
-                None => io.output().fill(f32::NAN),
-            }
-        }
-        Kind::LogSoftmax => {
-            let p = par_exp::<_, true>(arch, ReadOnly(io.input()), m, leaf_chunks);
-            match log_of_sum(p) {
-                Some(log_sum) => {
-                    let f = LogSub { max: m, log_sum };
-                    elementwise::run(arch, Threading::FromLen(1), Cost::Rows, io, f);
-                }
-                None => io.output().fill(f32::NAN),
-            }
+    let plan = threading.plan(x.len(), Cost::Rows);
+    if plan.threads <= 1 {
+        arch.dispatch(LseRows {
+            x,
+            out,
+            first_row: 0,
+            spec,
+        });
+    } else if out.len() >= 2 * plan.threads || spec.cols < LONG_ROW_MIN_LEN {
+        let piece_rows = out.len().div_ceil(plan.threads * PIECES_PER_THREAD).max(1);
+        split_lse(arch, x, out, 0, piece_rows, spec);
+    } else {
+        let leaf_chunks = (spec.cols.div_ceil(plan.threads * PIECES_PER_THREAD) / CHUNK).max(1);
+        for (r, o) in out.iter_mut().enumerate() {
+            let start = r * spec.stride;
+            let l = spec.logits(&x[start..start + spec.live(r)], r);
+            let plain = l.mask.is_none() && l.scale == 1.0;
+            *o = lse_value(par_total(arch, l, plain, true, leaf_chunks), spec.empty);
         }
     }
+    plan.finish();
 }
 
-fn par_max(arch: pulp::Arch, x: &[f32], piece_len: usize) -> f32 {
-    if x.len() <= piece_len {
-        return arch.dispatch(Max(x));
-    }
-    let (a, b) = x.split_at(x.len().div_ceil(piece_len) / 2 * piece_len);
-    let (ma, mb) = rayon::join(
-        || par_max(arch, a, piece_len),
-        || par_max(arch, b, piece_len),
-    );
-    // With a NaN in the row the maximum does not matter: the sum is NaN.
-    ma.max(mb)
-}
-
-/// The exp pass over a piece starting at a chunk boundary, split along the fixed summation
-/// tree until pieces have at most `leaf_chunks` chunks.
-fn par_exp<E: ExpPass, const LOG: bool>(
+/// [`log_sum_exp`]'s rows split in halves of whole pieces of `piece_rows` rows, in parallel.
+fn split_lse(
     arch: pulp::Arch,
-    piece: E,
-    max: f32,
-    leaf_chunks: usize,
-) -> Partial {
-    let n = piece.len().div_ceil(CHUNK);
-    if n <= leaf_chunks.max(1) {
-        return arch.dispatch(ExpChunks::<E, LOG> { piece, max });
+    x: &[f32],
+    out: &mut [f32],
+    first_row: usize,
+    piece_rows: usize,
+    spec: &Spec<'_>,
+) {
+    let rows = out.len();
+    if rows <= piece_rows {
+        arch.dispatch(LseRows {
+            x,
+            out,
+            first_row,
+            spec,
+        });
+        return;
     }
-    let (a, b) = piece.split_at(tree_split(n) * CHUNK);
-    let (pa, pb) = rayon::join(
-        || par_exp::<E, LOG>(arch, a, max, leaf_chunks),
-        || par_exp::<E, LOG>(arch, b, max, leaf_chunks),
+    let mid = rows.div_ceil(piece_rows) / 2 * piece_rows;
+    let (xa, xb) = x.split_at(mid * spec.stride);
+    let (oa, ob) = out.split_at_mut(mid);
+    rayon::join(
+        || split_lse(arch, xa, oa, first_row, piece_rows, spec),
+        || split_lse(arch, xb, ob, first_row + mid, piece_rows, spec),
     );
-    pa.join(pb)
 }

@@ -20,23 +20,12 @@
 use pulp::Simd;
 
 use super::exp::exp;
+use super::two_sum;
 
 /// Elements per chunk of a row: the unit of the row sums' fixed evaluation order.
 pub(crate) use super::softmax::CHUNK;
 /// Logical accumulator lanes, whatever the register width.
 const LANES: usize = 16;
-
-/// `(s, c) += a` with TwoSum: `s + a = t + err` exactly, `c -= err` (`c` holds the negated
-/// running error, so that the lane's value is `s - c`).
-#[inline(always)]
-fn two_sum<S: Simd>(simd: S, a: S::f32s, b: S::f32s) -> (S::f32s, S::f32s) {
-    let t = simd.add_f32s(a, b);
-    let bp = simd.sub_f32s(t, a);
-    let ap = simd.sub_f32s(t, bp);
-    let db = simd.sub_f32s(b, bp);
-    let da = simd.sub_f32s(a, ap);
-    (t, simd.add_f32s(da, db))
-}
 
 /// One chunk's (`len() <= CHUNK`) sum of `dy[i] * y[i]` (`DOT`) or of `dy[i]` (`!DOT`), in
 /// `f64`, in the fixed order described in the module docs.

@@ -23,7 +23,9 @@ pub(crate) mod grad;
 pub(crate) mod hard;
 pub(crate) mod io;
 pub(crate) mod log1p;
+pub(crate) mod logits;
 pub(crate) mod mish;
+pub(crate) mod online;
 pub(crate) mod prelu;
 pub(crate) mod relu;
 pub(crate) mod sigmoid;
@@ -76,6 +78,18 @@ pub(crate) fn two_prod<S: Simd>(simd: S, a: S::f32s, b: S::f32s) -> (S::f32s, S:
     let e = simd.add_f32s(e, simd.mul_f32s(a1, b2));
     let e = simd.add_f32s(e, simd.mul_f32s(a2, b1));
     (p, simd.add_f32s(e, simd.mul_f32s(a2, b2)))
+}
+
+/// TwoSum (Knuth): `a + b = t + err` exactly, `t = fl(a + b)`, for any finite `a`, `b` whose
+/// sum does not overflow (no condition on their magnitudes).
+#[inline(always)]
+pub(crate) fn two_sum<S: Simd>(simd: S, a: S::f32s, b: S::f32s) -> (S::f32s, S::f32s) {
+    let t = simd.add_f32s(a, b);
+    let bp = simd.sub_f32s(t, a);
+    let ap = simd.sub_f32s(t, bp);
+    let db = simd.sub_f32s(b, bp);
+    let da = simd.sub_f32s(a, ap);
+    (t, simd.add_f32s(da, db))
 }
 
 /// `ln(2^-126)`, rounded up: below it `exp` is subnormal (or 0). The kernels built on `exp`

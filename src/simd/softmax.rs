@@ -25,12 +25,13 @@ use pulp::Simd;
 use super::Unary;
 use super::exp::{EXP_MIN_NONZERO_INPUT, exp_nonpositive_lo};
 use super::io::{InPlace, Io, OutOfPlace};
+use super::online::Tree;
 use crate::drive::Cost;
 
 /// Elements per chunk of a row: the unit of the sum's fixed evaluation order.
 pub(crate) const CHUNK: usize = 4096;
 /// Logical accumulator lanes, whatever the register width.
-const LANES: usize = 16;
+pub(crate) const LANES: usize = 16;
 
 /// Largest element of `x` (not empty). With a NaN in `x` the result is unspecified (NaN or a
 /// number); the callers then produce a NaN row whatever it is.
@@ -117,7 +118,7 @@ pub(crate) struct Acc<S: Simd> {
 
 impl<S: Simd> Acc<S> {
     /// Registers per 16 logical lanes.
-    const REGS: usize = LANES / S::F32_LANES;
+    pub(crate) const REGS: usize = LANES / S::F32_LANES;
 
     /// Empty accumulators: `s` starts at [`bias`] (2 for softmax, see [`Acc::add`]).
     #[inline(always)]
@@ -130,20 +131,17 @@ impl<S: Simd> Acc<S> {
         }
     }
 
-    /// Adds `e` (one register of `exp(x - m)`, `x` the matching input register) to the
-    /// accumulators of register `j`; for log-softmax the lanes where `x == m` (exactly 1) are
-    /// counted instead. Returns what was added.
+    /// The term register `j` adds for `e` (one register of `exp(z - m)`): for log-softmax the
+    /// lanes where `is_max` (`z == m`, whose `e` is exactly 1) are counted instead and add 0.
     #[inline(always)]
     fn split<const LOG: bool>(
         &mut self,
         simd: S,
         j: usize,
-        x: S::f32s,
-        m: S::f32s,
+        is_max: S::m32s,
         e: S::f32s,
     ) -> S::f32s {
         if LOG {
-            let is_max = simd.equal_f32s(x, m);
             self.ones[j] = simd.add_f32s(
                 self.ones[j],
                 simd.select_f32s(is_max, simd.splat_f32s(1.0), simd.splat_f32s(0.0)),
@@ -152,6 +150,22 @@ impl<S: Simd> Acc<S> {
         } else {
             e
         }
+    }
+
+    /// Two registers' terms `e0`, `e1` (the lanes of `max0`, `max1` counted apart for
+    /// log-softmax) into register `j` of the accumulators, added pairwise first (one rounding,
+    /// at most half an ULP of the pair), which halves the cost of the compensated sum.
+    #[inline(always)]
+    pub(crate) fn add_pair<const LOG: bool>(
+        &mut self,
+        simd: S,
+        j: usize,
+        (e0, max0): (S::f32s, S::m32s),
+        (e1, max1): (S::f32s, S::m32s),
+    ) {
+        let a0 = self.split::<LOG>(simd, j, max0, e0);
+        let a1 = self.split::<LOG>(simd, j, max1, e1);
+        self.add::<LOG>(simd, j, simd.add_f32s(a0, a1));
     }
 
     /// Adds `a` (non-negative; at most 2 for softmax) to register `j` of the accumulators.
@@ -182,7 +196,7 @@ impl<S: Simd> Acc<S> {
     fn group<const LOG: bool>(&mut self, simd: S, g: &mut [S::f32s], m: S::f32s) {
         for (j, v) in g.iter_mut().enumerate().take(Self::REGS) {
             let e = exp_shifted(simd, *v, m);
-            let a = self.split::<LOG>(simd, j, *v, m, e);
+            let a = self.split::<LOG>(simd, j, simd.equal_f32s(*v, m), e);
             self.add::<LOG>(simd, j, a);
             *v = e;
         }
@@ -199,9 +213,7 @@ impl<S: Simd> Acc<S> {
         buf
     }
 
-    /// Two consecutive groups of 16 (`2 * REGS` registers): their terms are added pairwise
-    /// (one rounding, at most half an ULP of the pair) before the compensated accumulation,
-    /// which halves its cost.
+    /// Two consecutive groups of 16 (`2 * REGS` registers), through [`Acc::add_pair`].
     #[inline(always)]
     fn pair<const LOG: bool>(&mut self, simd: S, x: &[S::f32s], y: &mut [S::f32s], m: S::f32s) {
         let r = Self::REGS;
@@ -209,9 +221,9 @@ impl<S: Simd> Acc<S> {
             let (x0, x1) = (x[j], x[r + j]);
             let e0 = exp_shifted(simd, x0, m);
             let e1 = exp_shifted(simd, x1, m);
-            let a0 = self.split::<LOG>(simd, j, x0, m, e0);
-            let a1 = self.split::<LOG>(simd, j, x1, m, e1);
-            self.add::<LOG>(simd, j, simd.add_f32s(a0, a1));
+            let max0 = simd.equal_f32s(x0, m);
+            let max1 = simd.equal_f32s(x1, m);
+            self.add_pair::<LOG>(simd, j, (e0, max0), (e1, max1));
             y[j] = e0;
             y[r + j] = e1;
         }
@@ -325,41 +337,21 @@ pub(crate) trait ExpPass: Pieces {
         self.accumulate::<S, LOG>(simd, m).finish::<LOG>(simd)
     }
 
-    /// Every chunk of the piece, combined along the fixed tree (evaluated left to right with
-    /// a stack of complete power-of-two subtrees).
+    /// Every chunk of the piece, combined along the fixed tree ([`Tree`]).
     #[inline(always)]
     fn chunks<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
         if self.len() <= CHUNK {
             return self.chunk::<S, LOG>(simd, m);
         }
-        // stack[i] covers 2^level[i] chunks; levels strictly decrease upwards.
-        let mut stack = [(Partial::ZERO, 0_u32); usize::BITS as usize + 1];
-        let mut depth = 0;
+        let mut tree = Tree::new(Partial::ZERO);
         let mut rest = self;
         while rest.len() > 0 {
             let n = rest.len().min(CHUNK);
             let (head, tail) = rest.split_at(n);
             rest = tail;
-            let mut value = head.chunk::<S, LOG>(simd, m);
-            let mut level = 0;
-            while depth > 0 && stack[depth - 1].1 == level {
-                depth -= 1;
-                value = stack[depth].0.join(value);
-                level += 1;
-            }
-            stack[depth] = (value, level);
-            depth += 1;
+            tree.push(head.chunk::<S, LOG>(simd, m));
         }
-        // Incomplete subtrees, from the smallest (rightmost) up: left.join(right).
-        let mut value = if depth > 0 {
-            stack[depth - 1].0
-        } else {
-            Partial::ZERO
-        };
-        for i in (0..depth.saturating_sub(1)).rev() {
-            value = stack[i].0.join(value);
-        }
-        value
+        tree.finish(Partial::ZERO)
     }
 }
 

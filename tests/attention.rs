@@ -1,0 +1,655 @@
+//! The optioned softmax family (`softmax_with`, `log_softmax_with`, `log_sum_exp_with`) against
+//! the `f64` reference for every option combination (scale, both mask kinds, both masked-row
+//! policies, strides, tight and padded buffers, in place), on every backend and threading;
+//! bit identity across AVX2/AVX-512 and thread counts; special rows; errors with the output
+//! untouched.
+
+mod common;
+
+use common::{Rng, avx2_and_avx512, backends};
+use simd_activations::{
+    Error, Kernels, Mask, MaskedRows, SoftmaxOptions, reference, softmax_with, ulp,
+};
+
+/// The softmax family's bound, in ULP.
+const BOUND: u32 = 4;
+/// Where the gaps between strided rows start out (must stay).
+const GAP: f32 = 12345.0;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fun {
+    Softmax,
+    LogSoftmax,
+}
+
+type Run = fn(&Kernels, &[f32], &mut [f32], usize, &SoftmaxOptions<'_>) -> Result<(), Error>;
+type RunInPlace = fn(&Kernels, &mut [f32], usize, &SoftmaxOptions<'_>) -> Result<(), Error>;
+type Reference = fn(&[f32], &mut [f32], usize, &SoftmaxOptions<'_>) -> Result<(), Error>;
+
+impl Fun {
+    fn run(self) -> Run {
+        match self {
+            Fun::Softmax => Kernels::softmax_with,
+            Fun::LogSoftmax => Kernels::log_softmax_with,
+        }
+    }
+    fn run_inplace(self) -> RunInPlace {
+        match self {
+            Fun::Softmax => Kernels::softmax_with_inplace,
+            Fun::LogSoftmax => Kernels::log_softmax_with_inplace,
+        }
+    }
+    fn reference(self) -> Reference {
+        match self {
+            Fun::Softmax => reference::softmax_with,
+            Fun::LogSoftmax => reference::log_softmax_with,
+        }
+    }
+}
+
+/// One call's inputs: `x` (gaps filled with [`GAP`]) and the mask storage.
+struct Case {
+    x: Vec<f32>,
+    mask: Vec<f32>,
+    cols: usize,
+    stride: usize,
+    scale: f32,
+    mask_kind: u8,
+    offset: usize,
+    policy: MaskedRows,
+}
+
+impl Case {
+    fn opts(&self) -> SoftmaxOptions<'_> {
+        let mask = match self.mask_kind {
+            0 => Mask::None,
+            1 | 2 => Mask::Additive(&self.mask),
+            _ => Mask::Causal {
+                offset: self.offset,
+            },
+        };
+        SoftmaxOptions::new()
+            .scale(self.scale)
+            .mask(mask)
+            .masked_rows(self.policy)
+            .row_stride(self.stride)
+    }
+
+    fn random(rng: &mut Rng, cols: usize, rows: usize) -> Case {
+        let stride = cols + [0, 0, 3, 16][rng.below(4)];
+        let padded = rng.below(2) == 0;
+        let len = if padded {
+            rows * stride
+        } else {
+            (rows - 1) * stride + cols
+        };
+        let span = [1.0, 8.0, 60.0, 200.0][rng.below(4)];
+        let mut x = vec![GAP; len];
+        for r in 0..rows {
+            for j in 0..cols {
+                x[r * stride + j] = rng.uniform(-span, span);
+            }
+        }
+        let scales = [1.0, 0.125, 1.0 / 80.0_f32.sqrt(), -0.7, 3.0, 1.0 / 0.7];
+        let scale = scales[rng.below(scales.len())];
+        let mask_kind = rng.below(4) as u8;
+        let mask_len = if mask_kind == 2 { rows * cols } else { cols };
+        let mask = (0..mask_len)
+            .map(|_| match rng.below(6) {
+                0 => f32::NEG_INFINITY,
+                1 => 0.0,
+                _ => rng.uniform(-10.0, 10.0),
+            })
+            .collect();
+        let policy = if rng.below(2) == 0 {
+            MaskedRows::Nan
+        } else {
+            MaskedRows::Zero
+        };
+        Case {
+            x,
+            mask,
+            cols,
+            stride,
+            scale,
+            mask_kind,
+            offset: rng.below(cols + 2),
+            policy,
+        }
+    }
+}
+
+/// `got` against `want`: within [`BOUND`] ULP (NaN for NaN), the gaps untouched.
+fn check(what: &str, c: &Case, got: &[f32], want: &[f32]) {
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let in_row = i % c.stride < c.cols;
+        if !in_row {
+            assert_eq!(
+                g.to_bits(),
+                GAP.to_bits(),
+                "{what}: gap element {i} written"
+            );
+            continue;
+        }
+        let d = ulp::distance(g, w);
+        assert!(
+            d <= BOUND,
+            "{what}: element {i} (row {}, col {}): got {g:e}, want {w:e}, {d} ULP; x = {:e}",
+            i / c.stride,
+            i % c.stride,
+            c.x[i]
+        );
+        let (r, j) = (i / c.stride, i % c.stride);
+        if is_masked(c, r, j) && !w.is_nan() {
+            assert_eq!(
+                g.to_bits(),
+                w.to_bits(),
+                "{what}: masked element {i} not exact"
+            );
+        }
+    }
+}
+
+/// Whether element `j` of row `r` is masked out.
+fn is_masked(c: &Case, r: usize, j: usize) -> bool {
+    match c.mask_kind {
+        1 => c.mask[j] == f32::NEG_INFINITY,
+        2 => c.mask[r * c.cols + j] == f32::NEG_INFINITY,
+        3 => j > r + c.offset,
+        _ => false,
+    }
+}
+
+/// Runs `fun` on `c` through `k`, out of place and in place (both must agree bit for bit).
+fn run_both(fun: Fun, k: &Kernels, c: &Case) -> Vec<f32> {
+    let opts = c.opts();
+    let mut y = c.x.clone();
+    for (i, v) in y.iter_mut().enumerate() {
+        if i % c.stride < c.cols {
+            *v = -1.0;
+        }
+    }
+    fun.run()(k, &c.x, &mut y, c.cols, &opts).unwrap();
+    let mut z = c.x.clone();
+    fun.run_inplace()(k, &mut z, c.cols, &opts).unwrap();
+    for (i, (a, b)) in y.iter().zip(&z).enumerate() {
+        assert!(
+            a.to_bits() == b.to_bits(),
+            "{fun:?}: in place differs at {i}: {a:e} vs {b:e}"
+        );
+    }
+    y
+}
+
+#[test]
+fn differential_every_option_combination() {
+    let mut rng = Rng(0xA77E_2710);
+    let shapes: &[(usize, usize)] = &[
+        (1, 1),
+        (3, 2),
+        (5, 7),
+        (4, 16),
+        (9, 17),
+        (3, 33),
+        (8, 100),
+        (2, 512),
+        (3, 4096),
+        (2, 4097),
+        (2, 9000),
+    ];
+    let handles: Vec<(String, Kernels)> = backends()
+        .into_iter()
+        .flat_map(|(b, k)| {
+            [
+                (format!("{b} sequential"), k),
+                (format!("{b} threaded"), k.parallel_threshold(1)),
+            ]
+        })
+        .collect();
+    for &(rows, cols) in shapes {
+        for _ in 0..12 {
+            let c = Case::random(&mut rng, cols, rows);
+            for fun in [Fun::Softmax, Fun::LogSoftmax] {
+                let mut want = c.x.clone();
+                fun.reference()(&c.x, &mut want, cols, &c.opts()).unwrap();
+                let mut first: Option<Vec<f32>> = None;
+                for (name, k) in &handles {
+                    let got = run_both(fun, k, &c);
+                    let what = format!(
+                        "{fun:?} {name} {rows}x{cols} stride {} scale {} mask {} offset {} {:?}",
+                        c.stride, c.scale, c.mask_kind, c.offset, c.policy
+                    );
+                    check(&what, &c, &got, &want);
+                    // Threads never change the bits; AVX2 and AVX-512 agree (checked below).
+                    if name.ends_with("threaded") {
+                        let seq = first.as_ref().unwrap();
+                        assert!(
+                            seq.iter()
+                                .zip(&got)
+                                .all(|(a, b)| a.to_bits() == b.to_bits()),
+                            "{what}: threads changed the bits"
+                        );
+                    }
+                    first = Some(got);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn avx2_equals_avx512_bit_for_bit() {
+    let Some((a, b)) = avx2_and_avx512() else {
+        return;
+    };
+    let mut rng = Rng(77);
+    for &(rows, cols) in &[(7, 13), (4, 300), (2, 4096), (2, 10000)] {
+        for _ in 0..10 {
+            let c = Case::random(&mut rng, cols, rows);
+            for fun in [Fun::Softmax, Fun::LogSoftmax] {
+                let ya = run_both(fun, &a, &c);
+                let yb = run_both(fun, &b, &c);
+                common::assert_same_bits(&format!("{fun:?} {rows}x{cols}"), &c.x, &ya, &yb);
+            }
+        }
+    }
+}
+
+/// With `scale = 1/sqrt(80)` and logits spanning 60, rounding `scale * x` first would cost
+/// about 30 ULP; carried exactly it stays within the bound.
+#[test]
+fn scaled_logits_keep_the_bound() {
+    let mut rng = Rng(5);
+    let cols = 1000;
+    let x = rng.vec(cols, -30.0 * 80f64.sqrt(), 30.0 * 80f64.sqrt());
+    let opts = SoftmaxOptions::new().scale(1.0 / 80.0_f32.sqrt());
+    let mut want = vec![0.0; cols];
+    reference::softmax_with(&x, &mut want, cols, &opts).unwrap();
+    // What rounding the logits first gives (the unfused computation).
+    let rounded: Vec<f32> = x.iter().map(|v| v * opts_scale(&opts)).collect();
+    let mut unfused = vec![0.0; cols];
+    reference::softmax(&rounded, &mut unfused, cols).unwrap();
+    let unfused_max = unfused
+        .iter()
+        .zip(&want)
+        .map(|(&a, &b)| ulp::distance(a, b))
+        .max()
+        .unwrap();
+    assert!(
+        unfused_max > 8,
+        "the case must be hard: unfused {unfused_max} ULP"
+    );
+    for (b, k) in backends() {
+        let mut y = vec![0.0; cols];
+        k.softmax_with(&x, &mut y, cols, &opts).unwrap();
+        let worst = y
+            .iter()
+            .zip(&want)
+            .map(|(&a, &b)| ulp::distance(a, b))
+            .max()
+            .unwrap();
+        assert!(worst <= BOUND, "{b}: {worst} ULP (unfused: {unfused_max})");
+    }
+}
+
+fn opts_scale(_: &SoftmaxOptions<'_>) -> f32 {
+    1.0 / 80.0_f32.sqrt()
+}
+
+#[test]
+fn special_rows() {
+    let ninf = f32::NEG_INFINITY;
+    for (b, k) in backends() {
+        for policy in [MaskedRows::Nan, MaskedRows::Zero] {
+            let empty = if policy == MaskedRows::Nan {
+                f32::NAN
+            } else {
+                0.0
+            };
+            // Row 0 fully masked by the mask, row 1 one live entry, row 2 all -inf logits,
+            // row 3 NaN under a masked entry (ignored), row 4 a live NaN.
+            let x = [
+                1.0,
+                2.0,
+                3.0, //
+                1.0,
+                2.0,
+                3.0, //
+                ninf,
+                ninf,
+                ninf, //
+                f32::NAN,
+                0.0,
+                0.0, //
+                f32::NAN,
+                0.0,
+                0.0,
+            ];
+            let mask = [
+                ninf, ninf, ninf, //
+                ninf, 0.0, ninf, //
+                0.0, 0.0, 0.0, //
+                ninf, 0.0, 0.0, //
+                0.0, 0.0, 0.0,
+            ];
+            let opts = SoftmaxOptions::new()
+                .mask(Mask::Additive(&mask))
+                .masked_rows(policy);
+            let mut y = [0.5_f32; 15];
+            k.softmax_with(&x, &mut y, 3, &opts).unwrap();
+            let same = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+            assert!(
+                y[..3].iter().all(|&v| same(v, empty)),
+                "{b} {policy:?}: {y:?}"
+            );
+            assert_eq!(y[3..6], [0.0, 1.0, 0.0], "{b}");
+            assert!(
+                y[6..9].iter().all(|&v| same(v, empty)),
+                "{b} {policy:?}: {y:?}"
+            );
+            assert_eq!(y[9..12], [0.0, 0.5, 0.5], "{b}");
+            assert!(y[12..].iter().all(|v| v.is_nan()), "{b}: {y:?}");
+            let mut l = [0.5_f32; 15];
+            k.log_softmax_with(&x, &mut l, 3, &opts).unwrap();
+            let lempty = if policy == MaskedRows::Nan {
+                f32::NAN
+            } else {
+                ninf
+            };
+            assert!(l[..3].iter().all(|&v| same(v, lempty)), "{b}: {l:?}");
+            assert_eq!(l[3..6], [ninf, 0.0, ninf], "{b}");
+            let mut lse = [0.0_f32; 5];
+            k.log_sum_exp_with(&x, &mut lse, 3, &opts).unwrap();
+            let lse_empty = if policy == MaskedRows::Nan {
+                f32::NAN
+            } else {
+                ninf
+            };
+            assert!(
+                same(lse[0], lse_empty) && same(lse[2], lse_empty),
+                "{b}: {lse:?}"
+            );
+            assert_eq!(lse[1], 2.0, "{b}");
+            assert_eq!(lse[3], std::f32::consts::LN_2, "{b}");
+            assert!(lse[4].is_nan(), "{b}");
+            // Causal: row 0 of offset 0 has one live entry; a causally masked NaN is not read.
+            let x = [f32::NAN, 5.0, 1.0, 2.0];
+            let opts = SoftmaxOptions::new()
+                .mask(Mask::Causal { offset: 0 })
+                .masked_rows(policy);
+            let mut y = [0.5_f32; 4];
+            k.softmax_with(&[3.0, f32::NAN, 1.0, 1.0], &mut y, 2, &opts)
+                .unwrap();
+            assert_eq!(y, [1.0, 0.0, 0.5, 0.5], "{b}");
+            k.softmax_with(&x, &mut y, 2, &opts).unwrap();
+            assert!(y[..2].iter().all(|v| v.is_nan()), "{b}: a live NaN: {y:?}");
+        }
+    }
+}
+
+/// Huge logits: `scale * x` near the top of the `f32` range keeps its exact ordering (the
+/// logits' low parts decide), and a product that overflows `f32` is an infinite logit.
+#[test]
+fn huge_scaled_logits() {
+    for (b, k) in backends() {
+        // 1e30 * (1 + 2^-23) and 1e30 * 1: the products differ by about 1.2e23.
+        let x = [1e8_f32, 1e8 * (1.0 + f32::EPSILON), -1e8];
+        let opts = SoftmaxOptions::new().scale(1e30);
+        let mut y = [0.0_f32; 3];
+        k.softmax_with(&x, &mut y, 3, &opts).unwrap();
+        assert_eq!(y, [0.0, 1.0, 0.0], "{b}");
+        let mut want = [0.0_f32; 3];
+        reference::softmax_with(&x, &mut want, 3, &opts).unwrap();
+        assert_eq!(y, want, "{b}");
+        // Products of the same f32 whose exact values differ by less than an ULP of them.
+        let x = [3.0e8_f32, 3.0e8];
+        let opts = SoftmaxOptions::new().scale(1.1e30);
+        let mut y = [0.0_f32; 2];
+        k.softmax_with(&x, &mut y, 2, &opts).unwrap();
+        assert_eq!(y, [0.5, 0.5], "{b}");
+        // Overflow: 1e30 * 1e9 is beyond f32: a +inf logit, a NaN row.
+        let x = [1e9_f32, 0.0];
+        k.softmax_with(&x, &mut y, 2, &SoftmaxOptions::new().scale(1e30))
+            .unwrap();
+        assert!(y.iter().all(|v| v.is_nan()), "{b}: {y:?}");
+        // ... and -inf after a negative scale: output 0, the other entry 1.
+        k.softmax_with(&x, &mut y, 2, &SoftmaxOptions::new().scale(-1e30))
+            .unwrap();
+        assert_eq!(y, [0.0, 1.0], "{b}");
+    }
+}
+
+#[test]
+fn log_sum_exp_within_its_bound() {
+    let mut rng = Rng(99);
+    for &(rows, cols) in &[
+        (1, 1),
+        (7, 3),
+        (5, 100),
+        (3, 4096),
+        (2, 10000),
+        (1, 300_000),
+    ] {
+        for _ in 0..4 {
+            let c = Case::random(&mut rng, cols, rows);
+            let opts = c.opts();
+            let mut want = vec![0.0_f32; rows];
+            reference::log_sum_exp_with(&c.x, &mut want, cols, &opts).unwrap();
+            let mut first: Option<Vec<f32>> = None;
+            for (b, k) in backends() {
+                for k in [k, k.parallel_threshold(1)] {
+                    let mut got = vec![0.0_f32; rows];
+                    k.log_sum_exp_with(&c.x, &mut got, cols, &opts).unwrap();
+                    for r in 0..rows {
+                        let (g, w) = (got[r], want[r]);
+                        if w.is_nan() || w.is_infinite() {
+                            assert!(g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()));
+                            continue;
+                        }
+                        let max = max_logit(&c, r);
+                        let allowed = 2.0 * ulp_of(w) + 2f64.powi(-24) * max.abs();
+                        let err = (f64::from(g) - f64::from(w)).abs();
+                        assert!(
+                            err <= allowed,
+                            "{b} {rows}x{cols} row {r}: got {g:e}, want {w:e}, err {err:e} > {allowed:e}"
+                        );
+                    }
+                    if let Some(f) = &first
+                        && b != simd_activations::Backend::Scalar
+                    {
+                        common::assert_same_bits(&format!("{b} lse"), &got, f, &got);
+                    }
+                    if b != simd_activations::Backend::Scalar {
+                        first = Some(got);
+                    }
+                }
+            }
+        }
+    }
+    // The plain form is the default options'.
+    let x = [1.0_f32, 2.0, 3.0, 4.0];
+    let mut a = [0.0; 2];
+    let mut b = [0.0; 2];
+    simd_activations::log_sum_exp(&x, &mut a, 2).unwrap();
+    simd_activations::log_sum_exp_with(&x, &mut b, 2, &SoftmaxOptions::new()).unwrap();
+    assert_eq!(a, b);
+}
+
+fn ulp_of(w: f32) -> f64 {
+    let a = w.abs();
+    f64::from(f32::from_bits(a.to_bits() + 1)) - f64::from(a)
+}
+
+/// The largest live logit of row `r` (`f64`, exact product).
+fn max_logit(c: &Case, r: usize) -> f64 {
+    let mut m = f64::NEG_INFINITY;
+    for j in 0..c.cols {
+        let bias = match c.mask_kind {
+            1 => f64::from(c.mask[j]),
+            2 => f64::from(c.mask[r * c.cols + j]),
+            3 if j > r + c.offset => f64::NEG_INFINITY,
+            _ => 0.0,
+        };
+        m = m.max(f64::from(c.x[r * c.stride + j]) * f64::from(c.scale) + bias);
+    }
+    m
+}
+
+/// A long single row split across threads (the parallel total and output passes) gives the
+/// sequential bits, with every option.
+#[test]
+fn long_row_across_threads() {
+    let mut rng = Rng(3);
+    let cols = 300_000;
+    for mask_kind in 0..4 {
+        let mut c = Case::random(&mut rng, cols, 1);
+        c.mask_kind = mask_kind;
+        c.offset = cols / 2;
+        for fun in [Fun::Softmax, Fun::LogSoftmax] {
+            let mut want = c.x.clone();
+            fun.reference()(&c.x, &mut want, cols, &c.opts()).unwrap();
+            for (b, k) in backends() {
+                let seq = run_both(fun, &k, &c);
+                check(&format!("{fun:?} {b} long"), &c, &seq, &want);
+                let par = run_both(fun, &k.parallel_threshold(1), &c);
+                assert!(
+                    seq.iter()
+                        .zip(&par)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{fun:?} {b} mask {mask_kind}: threads changed the bits"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn errors_leave_the_output_untouched() {
+    let x = [1.0_f32; 12];
+    let bad_mask = [0.0, f32::NAN, 0.0];
+    let inf_mask = [0.0, f32::INFINITY, 0.0];
+    let short_mask = [0.0_f32; 5];
+    let o = SoftmaxOptions::new();
+    let cases: Vec<(usize, usize, SoftmaxOptions<'_>, Error)> = vec![
+        (12, 0, o, Error::ZeroDimension { name: "cols" }),
+        (
+            12,
+            4,
+            o.row_stride(3),
+            Error::RowStride {
+                row_stride: 3,
+                cols: 4,
+            },
+        ),
+        (
+            12,
+            3,
+            o.scale(f32::NAN),
+            Error::InvalidParameter {
+                name: "scale",
+                index: None,
+                value: f32::NAN,
+            },
+        ),
+        (
+            12,
+            3,
+            o.scale(f32::INFINITY),
+            Error::InvalidParameter {
+                name: "scale",
+                index: None,
+                value: f32::INFINITY,
+            },
+        ),
+        (12, 3, o.scale(0.0), Error::ZeroScale),
+        (12, 3, o.scale(-0.0), Error::ZeroScale),
+        // stride 5: rows = ceil(12 / 5) = 3 need 2 * 5 + 4 = 14.
+        (
+            12,
+            4,
+            o.row_stride(5),
+            Error::ShortBuffer {
+                len: 12,
+                needed: 14,
+                rows: 3,
+            },
+        ),
+        (
+            12,
+            3,
+            o.mask(Mask::Additive(&short_mask)),
+            Error::MaskLength {
+                len: 5,
+                cols: 3,
+                rows: 4,
+            },
+        ),
+        (
+            12,
+            3,
+            o.mask(Mask::Additive(&bad_mask)),
+            Error::InvalidParameter {
+                name: "mask",
+                index: Some(1),
+                value: f32::NAN,
+            },
+        ),
+        (
+            12,
+            3,
+            o.mask(Mask::Additive(&inf_mask)),
+            Error::InvalidParameter {
+                name: "mask",
+                index: Some(1),
+                value: f32::INFINITY,
+            },
+        ),
+    ];
+    for (len, cols, opts, want) in cases {
+        let mut y = [7.0_f32; 12];
+        let got = softmax_with(&x[..len], &mut y, cols, &opts).unwrap_err();
+        assert!(format!("{got}").len() > 10);
+        let same = match (got, want) {
+            (
+                Error::InvalidParameter {
+                    name: a,
+                    index: i,
+                    value: v,
+                },
+                Error::InvalidParameter {
+                    name: b,
+                    index: j,
+                    value: w,
+                },
+            ) => a == b && i == j && v.to_bits() == w.to_bits(),
+            (g, w) => g == w,
+        };
+        assert!(same, "got {got:?}, want {want:?}");
+        assert_eq!(y, [7.0; 12]);
+        let mut z = [7.0_f32; 12];
+        assert!(simd_activations::log_softmax_with_inplace(&mut z[..len], cols, &opts).is_err());
+        assert_eq!(z, [7.0; 12]);
+        let mut out = [7.0_f32; 4];
+        assert!(simd_activations::log_sum_exp_with(&x[..len], &mut out, cols, &opts).is_err());
+        assert_eq!(out, [7.0; 4]);
+    }
+    let mut y = [7.0_f32; 11];
+    assert_eq!(
+        softmax_with(&x, &mut y, 3, &o),
+        Err(Error::LengthMismatch {
+            input: 12,
+            output: 11
+        })
+    );
+    let mut out = [7.0_f32; 3];
+    assert_eq!(
+        simd_activations::log_sum_exp(&x, &mut out, 3),
+        Err(Error::OutputRows { len: 3, rows: 4 })
+    );
+    assert_eq!(out, [7.0; 3]);
+    // Both buffer layouts are accepted: tight (2 * 5 + 3 = 13) and padded (3 * 5 = 15).
+    let x = [0.0_f32; 15];
+    let mut y = [0.0_f32; 15];
+    softmax_with(&x[..13], &mut y[..13], 3, &o.row_stride(5)).unwrap();
+    softmax_with(&x, &mut y, 3, &o.row_stride(5)).unwrap();
+}
