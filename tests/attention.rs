@@ -501,10 +501,22 @@ fn max_logit(c: &Case, r: usize) -> f64 {
 fn long_row_across_threads() {
     let mut rng = Rng(3);
     let cols = 300_000;
-    for mask_kind in 0..4 {
+    // Plain (online from 2^18 elements), scaled, both additive masks, causal with a short and
+    // a full live part.
+    let variants = [
+        (0, 0, 1.0),
+        (0, 0, 0.3),
+        (1, 0, 0.5),
+        (2, 0, 1.0),
+        (3, cols / 2, 1.0),
+        (3, cols, 1.0),
+        (3, cols / 2, 0.9),
+    ];
+    for (mask_kind, offset, scale) in variants {
         let mut c = Case::random(&mut rng, cols, 1);
         c.mask_kind = mask_kind;
-        c.offset = cols / 2;
+        c.offset = offset;
+        c.scale = scale;
         for fun in [Fun::Softmax, Fun::LogSoftmax] {
             let mut want = c.x.clone();
             fun.reference()(&c.x, &mut want, cols, &c.opts()).unwrap();

@@ -26,6 +26,15 @@ use crate::{Mask, MaskedRows, SoftmaxOptions};
 /// threads: three synchronised phases, which pay only on long rows.
 const LONG_ROW_MIN_LEN: usize = 1 << 18;
 
+/// Row length from which a plain softmax row is computed online (two reads of `x`, `exp`
+/// evaluated twice) rather than in three passes (`exp` once, stored and rescaled): where a
+/// row no longer stays in L2 between the passes. Shorter rows are compute-bound, and the
+/// second `exp` costs more than the traffic it saves (README: "Long rows, online"). The same
+/// length as [`LONG_ROW_MIN_LEN`], so that a row split across threads takes the algorithm it
+/// takes on one thread, and gives the same bits. Log-softmax reads `x` for its output pass
+/// anyway and goes online from two chunks on.
+const ONLINE_SOFTMAX_MIN_LEN: usize = LONG_ROW_MIN_LEN;
+
 /// Which function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -387,7 +396,7 @@ fn live_row<S: Simd, I: RowIo>(
     let l = spec.logits(io.input(), r);
     let plain = l.mask.is_none() && l.scale == 1.0;
     let staged_once = !plain && n <= CHUNK;
-    if plain && n <= CHUNK {
+    if plain && (n <= CHUNK || (spec.kind == Kind::Softmax && n < ONLINE_SOFTMAX_MIN_LEN)) {
         return row(simd, io, spec.kind, spec.empty_value());
     }
     let log = spec.kind == Kind::LogSoftmax;
@@ -592,6 +601,15 @@ fn split_rows<I: RowIo>(arch: pulp::Arch, io: I, spec: &Spec<'_>, threads: usize
 /// Row `r` split across the threads of the current pool: the total of its live part in
 /// pieces along the chunk tree, then the output pass in pieces.
 fn long_row<I: RowIo>(arch: pulp::Arch, io: I, r: usize, spec: &Spec<'_>, threads: usize) {
+    if spec.live(r) < LONG_ROW_MIN_LEN {
+        // A causal row whose live part is short: as on one thread.
+        arch.dispatch(Rows {
+            io,
+            first_row: r,
+            spec,
+        });
+        return;
+    }
     let (mut live, mut dead) = Io::split_at(io, spec.live(r));
     let len = Io::len(&live);
     let pieces = threads * PIECES_PER_THREAD;
