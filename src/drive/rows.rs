@@ -16,7 +16,7 @@ use crate::simd::online::{
     ExpScale, Finish, Join, Online, staged_chunk, total, write_staged, write_stored,
 };
 use crate::simd::softmax::{
-    Acc, CHUNK, ExpPass, LogSub, Partial, ReadOnly, SOFTMAX_SIGMA, Scale, reduce_folded, row_max,
+    Acc, CHUNK, ExpPass, LogSub, Partial, ReadOnly, SOFTMAX_SIGMA, Scale, Shift, reduce_folded,
     tree_split,
 };
 use crate::simd::softmax_short::{short_rows, takes_short_path};
@@ -95,8 +95,8 @@ fn log_of_sum(p: Partial) -> Option<f32> {
 /// One row, all three passes, on the calling thread; a fully masked row is filled with
 /// `empty`.
 #[inline(always)]
-fn row<S: Simd, I: RowIo>(simd: S, io: I, kind: Kind, empty: f32) -> Status {
-    batch::<S, I, 1, false>(simd, &mut [io], kind, empty)[0]
+fn row<S: Simd, I: RowIo>(simd: S, io: I, kind: Kind, empty: f32, scale: f32) -> Status {
+    batch::<S, I, 1, false>(simd, &mut [io], kind, empty, scale)[0]
 }
 
 /// Rows processed side by side, each step for every row before the next step: the rows'
@@ -109,11 +109,14 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
     rows: &mut [I; B],
     kind: Kind,
     empty: f32,
+    scale: f32,
 ) -> [Status; B] {
     let mut status = [Status::Written; B];
+    let mut shift = [Shift { at: 0.0, scale }; B];
     let mut max = [0.0_f32; B];
     for b in 0..B {
-        max[b] = row_max(simd, rows[b].input());
+        shift[b] = Shift::of(simd, rows[b].input(), scale);
+        max[b] = shift[b].top();
     }
     let mut partial = [Partial::ZERO; B];
     match kind {
@@ -125,7 +128,7 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
                     if max[b].is_finite() {
                         folded[b] = rows[b]
                             .stored()
-                            .accumulate::<S, false>(simd, max[b])
+                            .accumulate::<S, false>(simd, shift[b])
                             .fold(simd, SOFTMAX_SIGMA);
                     }
                 }
@@ -135,7 +138,7 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
             } else {
                 for b in 0..B {
                     if max[b].is_finite() {
-                        partial[b] = rows[b].stored().chunks::<S, false>(simd, max[b]);
+                        partial[b] = rows[b].stored().chunks::<S, false>(simd, shift[b]);
                     }
                 }
             }
@@ -153,7 +156,7 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
         Kind::LogSoftmax => {
             for b in 0..B {
                 if max[b].is_finite() {
-                    partial[b] = ReadOnly(rows[b].input()).chunks::<S, true>(simd, max[b]);
+                    partial[b] = ReadOnly(rows[b].input()).chunks::<S, true>(simd, shift[b]);
                 }
             }
             for b in 0..B {
@@ -161,7 +164,7 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
                     Some(log_sum) => rows[b].map_last(
                         simd,
                         LogSub {
-                            max: max[b],
+                            shift: shift[b],
                             log_sum,
                         },
                     ),
@@ -349,7 +352,7 @@ impl<I: RowIo> WithSimd for Rows<'_, I> {
                     let (r6, tail) = Io::split_at(tail, cols);
                     let (r7, tail) = Io::split_at(tail, cols);
                     let rows = &mut [r0, r1, r2, r3, r4, r5, r6, r7];
-                    batch::<S, I, BATCH, true>(simd, rows, spec.kind, f32::NAN);
+                    batch::<S, I, BATCH, true>(simd, rows, spec.kind, f32::NAN, 1.0);
                     rest = tail;
                 }
             }
@@ -396,8 +399,11 @@ fn live_row<S: Simd, I: RowIo>(
     let l = spec.logits(io.input(), r);
     let plain = l.mask.is_none() && l.scale == 1.0;
     let staged_once = !plain && n <= CHUNK;
-    if plain && (n <= CHUNK || (spec.kind == Kind::Softmax && n < ONLINE_SOFTMAX_MIN_LEN)) {
-        return row(simd, io, spec.kind, spec.empty_value());
+    // Without an additive mask the logits `scale * x` are ordered as `x` (reversed for a
+    // negative scale): the three passes find the maximum on `x` and scale `x - max` exactly.
+    let three_pass = n <= CHUNK || (spec.kind == Kind::Softmax && n < ONLINE_SOFTMAX_MIN_LEN);
+    if l.mask.is_none() && three_pass {
+        return row(simd, io, spec.kind, spec.empty_value(), spec.scale);
     }
     let log = spec.kind == Kind::LogSoftmax;
     let t = match (log, staged_once) {
@@ -454,7 +460,10 @@ fn map_plain<S: Simd, I: RowIo>(simd: S, io: &mut I, f: Finish, kind: Kind) {
         Kind::LogSoftmax => io.map_last(
             simd,
             LogSub {
-                max: f.hi,
+                shift: Shift {
+                    at: f.hi,
+                    scale: 1.0,
+                },
                 log_sum: f.scale.hi,
             },
         ),
@@ -638,7 +647,10 @@ fn long_row<I: RowIo>(arch: pulp::Arch, io: I, r: usize, spec: &Spec<'_>, thread
                 }
                 Kind::LogSoftmax => {
                     let k = LogSub {
-                        max: f.hi,
+                        shift: Shift {
+                            at: f.hi,
+                            scale: 1.0,
+                        },
                         log_sum: f.scale.hi,
                     };
                     elementwise::run(arch, single, Cost::Rows, live, k);

@@ -19,7 +19,9 @@
 use pulp::Simd;
 
 use super::logits::{Logits, Stage, exp_pair, log_pair, pair_max, stage};
-use super::softmax::{Acc, CHUNK, ExpPass, Partial, ReadOnly, Scale, exp_shifted, row_max, scale};
+use super::softmax::{
+    Acc, CHUNK, ExpPass, Partial, ReadOnly, Scale, Shift, exp_shifted, row_max, scale,
+};
 
 /// Joining two adjacent pieces' values: `self` the left piece, `right` the right one.
 pub(crate) trait Join: Copy {
@@ -187,7 +189,8 @@ impl Join for Online {
 pub(crate) fn plain_chunk<S: Simd, const LOG: bool>(simd: S, x: &[f32]) -> Online {
     let m = row_max(simd, x);
     if m.is_finite() {
-        Online::of(m, 0.0, ReadOnly(x).chunk::<S, LOG>(simd, m))
+        let shift = Shift { at: m, scale: 1.0 };
+        Online::of(m, 0.0, ReadOnly(x).chunk::<S, LOG>(simd, shift))
     } else {
         Online::not_finite(m, x.iter().any(|v| v.is_nan()))
     }

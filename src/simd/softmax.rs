@@ -26,6 +26,7 @@ use super::Unary;
 use super::exp::{EXP_MIN_NONZERO_INPUT, exp_nonpositive_lo};
 use super::io::{InPlace, Io, OutOfPlace};
 use super::online::Tree;
+use super::two_sum;
 use crate::drive::Cost;
 
 /// Elements per chunk of a row: the unit of the sum's fixed evaluation order.
@@ -37,26 +38,156 @@ pub(crate) const LANES: usize = 16;
 /// number); the callers then produce a NaN row whatever it is.
 #[inline(always)]
 pub(crate) fn row_max<S: Simd>(simd: S, x: &[f32]) -> f32 {
-    let ninf = simd.splat_f32s(f32::NEG_INFINITY);
+    row_extreme::<S, false>(simd, x)
+}
+
+/// Largest (`MIN`: smallest) element of `x`, as [`row_max`].
+#[inline(always)]
+pub(crate) fn row_extreme<S: Simd, const MIN: bool>(simd: S, x: &[f32]) -> f32 {
+    let pick = |a, b| pick::<S, MIN>(simd, a, b);
+    let far = if MIN {
+        f32::INFINITY
+    } else {
+        f32::NEG_INFINITY
+    };
     let (xv, xt) = S::as_simd_f32s(x);
-    let mut acc = [ninf; 4];
+    let mut acc = [simd.splat_f32s(far); 4];
     let mut quads = xv.chunks_exact(4);
     for q in &mut quads {
         for j in 0..4 {
-            acc[j] = simd.max_f32s(acc[j], q[j]);
+            acc[j] = pick(acc[j], q[j]);
         }
     }
     for (j, &v) in quads.remainder().iter().enumerate() {
-        acc[j] = simd.max_f32s(acc[j], v);
+        acc[j] = pick(acc[j], v);
     }
     if !xt.is_empty() {
-        let mut buf = [f32::NEG_INFINITY; LANES];
+        let mut buf = [far; LANES];
         buf[..xt.len()].copy_from_slice(xt);
         let (bv, _) = S::as_simd_f32s(&buf);
-        acc[0] = simd.max_f32s(acc[0], bv[0]);
+        acc[0] = pick(acc[0], bv[0]);
     }
-    let a = simd.max_f32s(simd.max_f32s(acc[0], acc[1]), simd.max_f32s(acc[2], acc[3]));
-    simd.reduce_max_f32s(a)
+    let a = pick(pick(acc[0], acc[1]), pick(acc[2], acc[3]));
+    if MIN {
+        simd.reduce_min_f32s(a)
+    } else {
+        simd.reduce_max_f32s(a)
+    }
+}
+
+/// The smaller (`MIN`) or larger of `a` and `b`.
+#[inline(always)]
+fn pick<S: Simd, const MIN: bool>(simd: S, a: S::f32s, b: S::f32s) -> S::f32s {
+    if MIN {
+        simd.min_f32s(a, b)
+    } else {
+        simd.max_f32s(a, b)
+    }
+}
+
+/// A row's shift: its exp pass computes `exp(scale * (x - at))`, where `at` is the `x` at which
+/// the logits `scale * x` are largest (the largest `x` for a positive scale, the smallest for
+/// a negative one). Scale 1: the plain softmax.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shift {
+    pub(crate) at: f32,
+    pub(crate) scale: f32,
+}
+
+impl Shift {
+    /// The row's shift: `x` at the largest logit.
+    #[inline(always)]
+    pub(crate) fn of<S: Simd>(simd: S, x: &[f32], scale: f32) -> Shift {
+        let at = if scale > 0.0 {
+            row_max(simd, x)
+        } else {
+            row_extreme::<S, true>(simd, x)
+        };
+        Shift { at, scale }
+    }
+
+    /// The largest logit, `scale * at` rounded (infinite if it overflows: by the crate's
+    /// rule such a row is NaN or fully masked).
+    #[inline(always)]
+    pub(crate) fn top(self) -> f32 {
+        self.scale * self.at
+    }
+
+    /// Splatted.
+    #[inline(always)]
+    pub(crate) fn splat<S: Simd>(self, simd: S) -> ShiftV<S> {
+        ShiftV {
+            m: simd.splat_f32s(self.at),
+            s: simd.splat_f32s(self.scale),
+            scaled: self.scale != 1.0,
+            pad: if self.scale > 0.0 {
+                f32::NEG_INFINITY
+            } else {
+                f32::INFINITY
+            },
+        }
+    }
+}
+
+/// A [`Shift`] splatted.
+#[derive(Clone, Copy)]
+pub(crate) struct ShiftV<S: Simd> {
+    pub(crate) m: S::f32s,
+    pub(crate) s: S::f32s,
+    scaled: bool,
+    /// What pads a partial group: an `x` whose logit is `-inf`.
+    pad: f32,
+}
+
+impl<S: Simd> ShiftV<S> {
+    /// `exp(scale * (x - at))`: [`exp_shifted`], or [`exp_scaled_shifted`].
+    #[inline(always)]
+    pub(crate) fn exp(self, simd: S, x: S::f32s) -> S::f32s {
+        if self.scaled {
+            exp_scaled_shifted(simd, x, self.m, self.s)
+        } else {
+            exp_shifted(simd, x, self.m)
+        }
+    }
+
+    /// `scale * (x - at)` as `(hi, lo)`: `x - at` exactly (TwoSum) times the scale, the
+    /// product's error carried in `lo` (`|lo|` about an ULP of `hi` at most).
+    #[inline(always)]
+    pub(crate) fn logit(self, simd: S, x: S::f32s) -> (S::f32s, S::f32s) {
+        scaled_difference(simd, x, self.m, self.s)
+    }
+}
+
+/// `s * (x - m)` as `(hi, lo)` (see [`ShiftV::logit`]).
+#[inline(always)]
+fn scaled_difference<S: Simd>(simd: S, x: S::f32s, m: S::f32s, s: S::f32s) -> (S::f32s, S::f32s) {
+    let (d, dl) = two_sum(simd, x, simd.neg_f32s(m));
+    if S::F32_LANES == 1 {
+        // No FMA: the product in `f64` (exact for `d`, `s * dl` rounded far below an ULP).
+        use pulp::bytemuck::cast;
+        let (d, dl, s): (f32, f32, f32) = (cast(d), cast(dl), cast(s));
+        let z = if d.is_finite() {
+            f64::from(s) * f64::from(d) + f64::from(s) * f64::from(dl)
+        } else {
+            f64::from(s) * f64::from(d) // `dl` is NaN
+        };
+        let hi = z as f32;
+        return (cast(hi), cast((z - f64::from(hi)) as f32));
+    }
+    let hi = simd.mul_f32s(s, d);
+    let pe = simd.mul_add_e_f32s(s, d, simd.neg_f32s(hi));
+    (hi, simd.mul_add_e_f32s(s, dl, pe))
+}
+
+/// `exp(s * (x - m))` for `s * (x - m) <= 0` with the product and the difference carried
+/// beyond `f32` precision (see [`ShiftV::logit`]); below the underflow threshold (and for
+/// `-inf`) exactly 0, NaN for NaN.
+#[inline(always)]
+pub(crate) fn exp_scaled_shifted<S: Simd>(simd: S, x: S::f32s, m: S::f32s, s: S::f32s) -> S::f32s {
+    let (hi, lo) = scaled_difference(simd, x, m, s);
+    let e = exp_nonpositive_lo(simd, hi, lo);
+    let under = simd.less_than_f32s(hi, simd.splat_f32s(EXP_MIN_NONZERO_INPUT));
+    simd.select_f32s(under, simd.splat_f32s(0.0), e)
 }
 
 /// `exp(x - m)` for `x <= m` (`m` finite), with `x - m` carried to better than `f32` precision:
@@ -193,20 +324,20 @@ impl<S: Simd> Acc<S> {
 
     /// One group of 16 (`REGS` registers): `e` stored back into `g`, accumulated.
     #[inline(always)]
-    fn group<const LOG: bool>(&mut self, simd: S, g: &mut [S::f32s], m: S::f32s) {
+    fn group<const LOG: bool>(&mut self, simd: S, g: &mut [S::f32s], m: ShiftV<S>) {
         for (j, v) in g.iter_mut().enumerate().take(Self::REGS) {
-            let e = exp_shifted(simd, *v, m);
-            let a = self.split::<LOG>(simd, j, simd.equal_f32s(*v, m), e);
+            let e = m.exp(simd, *v);
+            let a = self.split::<LOG>(simd, j, simd.equal_f32s(*v, m.m), e);
             self.add::<LOG>(simd, j, a);
             *v = e;
         }
     }
 
-    /// The last, partial group of a row (`x.len() < 16`), padded with `-inf` (whose `e` is 0):
+    /// The last, partial group of a row (`x.len() < 16`), padded with `-inf` logits (`e = 0`):
     /// accumulated, and its `e` returned (the padding's included).
     #[inline(always)]
-    fn tail<const LOG: bool>(&mut self, simd: S, x: &[f32], m: S::f32s) -> [f32; LANES] {
-        let mut buf = [f32::NEG_INFINITY; LANES];
+    fn tail<const LOG: bool>(&mut self, simd: S, x: &[f32], m: ShiftV<S>) -> [f32; LANES] {
+        let mut buf = [m.pad; LANES];
         buf[..x.len()].copy_from_slice(x);
         let (bv, _) = S::as_mut_simd_f32s(&mut buf);
         self.group::<LOG>(simd, bv, m);
@@ -215,14 +346,14 @@ impl<S: Simd> Acc<S> {
 
     /// Two consecutive groups of 16 (`2 * REGS` registers), through [`Acc::add_pair`].
     #[inline(always)]
-    fn pair<const LOG: bool>(&mut self, simd: S, x: &[S::f32s], y: &mut [S::f32s], m: S::f32s) {
+    fn pair<const LOG: bool>(&mut self, simd: S, x: &[S::f32s], y: &mut [S::f32s], m: ShiftV<S>) {
         let r = Self::REGS;
         for j in 0..r {
             let (x0, x1) = (x[j], x[r + j]);
-            let e0 = exp_shifted(simd, x0, m);
-            let e1 = exp_shifted(simd, x1, m);
-            let max0 = simd.equal_f32s(x0, m);
-            let max1 = simd.equal_f32s(x1, m);
+            let e0 = m.exp(simd, x0);
+            let e1 = m.exp(simd, x1);
+            let max0 = simd.equal_f32s(x0, m.m);
+            let max1 = simd.equal_f32s(x1, m.m);
             self.add_pair::<LOG>(simd, j, (e0, max0), (e1, max1));
             y[j] = e0;
             y[r + j] = e1;
@@ -322,24 +453,24 @@ pub(crate) fn reduce_folded<S: Simd, const LOG: bool>(simd: S, f: Folded<S>) -> 
 pub(crate) trait ExpPass: Pieces {
     /// One chunk (`len() <= CHUNK`): its accumulators, to be [`Acc::finish`]ed.
     #[inline(always)]
-    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Acc<S> {
+    fn accumulate<S: Simd, const LOG: bool>(self, simd: S, m: Shift) -> Acc<S> {
         let mut acc = Acc::<S>::new::<LOG>(simd);
-        self.accumulate_into::<S, LOG>(simd, &mut acc, simd.splat_f32s(m));
+        self.accumulate_into::<S, LOG>(simd, &mut acc, m.splat(simd));
         acc
     }
 
-    /// [`ExpPass::accumulate`] into `acc`, with the maximum `m` splatted.
-    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, m: S::f32s);
+    /// [`ExpPass::accumulate`] into `acc`, with the shift splatted.
+    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, m: ShiftV<S>);
 
     /// One chunk (`len() <= CHUNK`): its partial.
     #[inline(always)]
-    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+    fn chunk<S: Simd, const LOG: bool>(self, simd: S, m: Shift) -> Partial {
         self.accumulate::<S, LOG>(simd, m).finish::<LOG>(simd)
     }
 
     /// Every chunk of the piece, combined along the fixed tree ([`Tree`]).
     #[inline(always)]
-    fn chunks<S: Simd, const LOG: bool>(self, simd: S, m: f32) -> Partial {
+    fn chunks<S: Simd, const LOG: bool>(self, simd: S, m: Shift) -> Partial {
         if self.len() <= CHUNK {
             return self.chunk::<S, LOG>(simd, m);
         }
@@ -392,7 +523,7 @@ impl Pieces for ReadOnly<'_> {
 
 impl ExpPass for ReadOnly<'_> {
     #[inline(always)]
-    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, mv: S::f32s) {
+    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, mv: ShiftV<S>) {
         let regs = Acc::<S>::REGS;
         let full = self.0.len() / LANES * LANES;
         let (xv, _) = S::as_simd_f32s(&self.0[..full]);
@@ -415,7 +546,7 @@ impl ExpPass for ReadOnly<'_> {
 
 impl ExpPass for OutOfPlace<'_> {
     #[inline(always)]
-    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, mv: S::f32s) {
+    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, mv: ShiftV<S>) {
         debug_assert_eq!(self.x.len(), self.y.len());
         let regs = Acc::<S>::REGS;
         let full = self.x.len() / LANES * LANES;
@@ -442,7 +573,7 @@ impl ExpPass for OutOfPlace<'_> {
 
 impl ExpPass for InPlace<'_> {
     #[inline(always)]
-    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, mv: S::f32s) {
+    fn accumulate_into<S: Simd, const LOG: bool>(self, simd: S, acc: &mut Acc<S>, mv: ShiftV<S>) {
         let regs = Acc::<S>::REGS;
         let full = self.0.len() / LANES * LANES;
         let (h, t) = self.0.split_at_mut(full);
@@ -494,10 +625,11 @@ impl Unary for Scale {
     }
 }
 
-/// Log-softmax's last pass: `y = (x - max) - log(sum)`.
+/// Log-softmax's last pass: `y = scale * (x - max) - log(sum)` (`max`: the `x` of the largest
+/// logit, see [`Shift`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LogSub {
-    pub(crate) max: f32,
+    pub(crate) shift: Shift,
     pub(crate) log_sum: f32,
 }
 
@@ -505,12 +637,16 @@ impl Unary for LogSub {
     const COST: Cost = Cost::Memory;
     #[inline(always)]
     fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
-        log_sub(
-            simd,
-            x,
-            simd.splat_f32s(self.max),
-            simd.splat_f32s(self.log_sum),
-        )
+        let log_sum = simd.splat_f32s(self.log_sum);
+        let m = self.shift.splat(simd);
+        if self.shift.scale == 1.0 {
+            return log_sub(simd, x, m.m, log_sum);
+        }
+        // `-inf` logits stay `-inf` (their low part is NaN).
+        let (hi, lo) = m.logit(simd, x);
+        let y = simd.add_f32s(simd.sub_f32s(hi, log_sum), lo);
+        let ninf = simd.splat_f32s(f32::NEG_INFINITY);
+        simd.select_f32s(simd.equal_f32s(hi, ninf), ninf, y)
     }
 }
 
