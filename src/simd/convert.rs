@@ -79,12 +79,64 @@ impl Element for f16 {
 impl Element for bf16 {
     #[inline(always)]
     fn load<S: Simd>(simd: S, src: &[bf16]) -> S::f32s {
-        bf16_bits_to_f32(simd, widen(simd, src.reinterpret_cast()))
+        let src = src.reinterpret_cast();
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v4) = as_v4(&simd) {
+            // One `vpermw` puts each value in the high half of its lane, zeros below.
+            let h: core::arch::x86_64::__m256i = pod_read_unaligned(cast_slice(src));
+            let h = v4.avx512f._mm512_castsi256_si512(h);
+            let high =
+                v4.avx512bw
+                    ._mm512_maskz_permutexvar_epi16(0xAAAA_AAAA, cast(INTO_HIGH_WORDS), h);
+            return quiet_nan(simd, cast(high));
+        }
+        let bits = shl(simd, widen(simd, src), 16);
+        quiet_nan(simd, simd.transmute_f32s_u32s(bits))
     }
     #[inline(always)]
     fn store<S: Simd>(simd: S, dst: &mut [bf16], v: S::f32s) {
-        narrow(simd, dst.reinterpret_cast_mut(), f32_to_bf16_bits(simd, v));
+        let dst = dst.reinterpret_cast_mut();
+        let high = f32_to_bf16_high(simd, v);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v4) = as_v4(&simd) {
+            // The high word of each lane gathered by one `vpermw`.
+            let words = v4
+                .avx512bw
+                ._mm512_permutexvar_epi16(cast(HIGH_WORDS), cast(high));
+            let h = v4.avx512f._mm512_castsi512_si256(words);
+            dst.copy_from_slice(cast_slice(core::slice::from_ref(&h)));
+            return;
+        }
+        narrow(simd, dst, shr(simd, high, 16));
     }
+}
+
+/// `vpermw` indices: word `i` of the source to word `2 i + 1` (the high half of lane `i`).
+const INTO_HIGH_WORDS: [u16; 32] = {
+    let mut idx = [0; 32];
+    let mut i = 0;
+    while i < 16 {
+        idx[2 * i + 1] = i as u16;
+        i += 1;
+    }
+    idx
+};
+
+/// `vpermw` indices: the high word of lane `i` to word `i`.
+const HIGH_WORDS: [u16; 32] = word_indices(1);
+
+/// `vpermw` indices: the low word of lane `i` to word `i`.
+const LOW_WORDS: [u16; 32] = word_indices(0);
+
+/// Word `2 i + offset` to word `i`, for the 16 lanes (the upper 16 words unused).
+const fn word_indices(offset: u16) -> [u16; 32] {
+    let mut idx = [0; 32];
+    let mut i = 0;
+    while i < 16 {
+        idx[i] = 2 * i as u16 + offset;
+        i += 1;
+    }
+    idx
 }
 
 /// The `S::F32_LANES` 16-bit values of `src`, zero-extended to 32-bit lanes, in order.
@@ -121,7 +173,12 @@ fn narrow<S: Simd>(simd: S, dst: &mut [u16], v: S::u32s) {
     #[cfg(target_arch = "x86_64")]
     {
         if let Some(v4) = as_v4(&simd) {
-            let h = v4.avx512f._mm512_cvtepi32_epi16(cast(v));
+            // The low word of each lane gathered into the low half by `vpermw` (one uop; the
+            // `vpmovdw` to memory that LLVM makes of `_mm512_cvtepi32_epi16` is more).
+            let words = v4
+                .avx512bw
+                ._mm512_permutexvar_epi16(cast(LOW_WORDS), cast(v));
+            let h = v4.avx512f._mm512_castsi512_si256(words);
             dst.copy_from_slice(cast_slice(core::slice::from_ref(&h)));
             return;
         }
@@ -236,32 +293,29 @@ pub(crate) fn f32_to_f16_bits<S: Simd>(simd: S, x: S::f32s) -> S::u32s {
     simd.or_u32s(r, sign)
 }
 
-/// bf16 bit patterns (in the low 16 bits of each lane) to f32, exactly: the top half of the
-/// f32, NaNs quieted.
+/// `x` with every NaN lane quieted (its top mantissa bit set), by bit operations: a bf16
+/// widened to f32 keeps its payload, as `half`'s `bf16::to_f32` does. (The NaN test is a
+/// float compare, which a denormals-are-zero mode does not change.)
 #[inline(always)]
-pub(crate) fn bf16_bits_to_f32<S: Simd>(simd: S, h: S::u32s) -> S::f32s {
-    let nan = greater(simd, simd.and_u32s(h, splat(simd, 0x7FFF)), 0x7F80);
-    let quiet = simd.select_u32s(nan, splat(simd, F32_QUIET), splat(simd, 0));
-    simd.transmute_f32s_u32s(simd.or_u32s(shl(simd, h, 16), quiet))
+fn quiet_nan<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    let bits = simd.transmute_u32s_f32s(x);
+    let quiet = simd.or_u32s(bits, splat(simd, F32_QUIET));
+    simd.transmute_f32s_u32s(simd.select_u32s(simd.equal_f32s(x, x), bits, quiet))
 }
 
-/// f32 to bf16 bit patterns (in the low 16 bits of each lane), rounded to nearest even: add
-/// `0x7FFF` plus the lowest kept bit, keep the top half (a carry into the exponent is right,
-/// up to infinity). A NaN keeps its top half, quieted.
+/// f32 to bf16, rounded to nearest even, in the high 16 bits of each lane (the low bits are
+/// garbage): add `0x7FFF` plus the lowest kept bit (a carry into the exponent is right, up to
+/// infinity). A NaN keeps its top half, quieted.
 #[inline(always)]
-pub(crate) fn f32_to_bf16_bits<S: Simd>(simd: S, x: S::f32s) -> S::u32s {
-    let x = simd.transmute_u32s_f32s(x);
-    let top = shr(simd, x, 16);
-    let odd = simd.and_u32s(top, splat(simd, 1));
-    let rounded = shr(
-        simd,
-        simd.add_u32s(simd.add_u32s(x, splat(simd, 0x7FFF)), odd),
-        16,
+pub(crate) fn f32_to_bf16_high<S: Simd>(simd: S, x: S::f32s) -> S::u32s {
+    let bits = simd.transmute_u32s_f32s(x);
+    // `x + 0x8000`, less 1 where the lowest kept bit is 0 (ties go to it).
+    let up = simd.add_u32s(bits, splat(simd, 0x8000));
+    let even = simd.equal_u32s(
+        simd.and_u32s(bits, splat(simd, 0x0001_0000)),
+        splat(simd, 0),
     );
-    let nan = greater(
-        simd,
-        simd.and_u32s(x, splat(simd, 0x7FFF_FFFF)),
-        0x7F80_0000,
-    );
-    simd.select_u32s(nan, simd.or_u32s(top, splat(simd, 0x0040)), rounded)
+    let rounded = simd.select_u32s(even, simd.sub_u32s(up, splat(simd, 1)), up);
+    let quiet = simd.or_u32s(bits, splat(simd, F32_QUIET));
+    simd.select_u32s(simd.equal_f32s(x, x), rounded, quiet)
 }
