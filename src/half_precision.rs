@@ -27,7 +27,7 @@ impl<I: Io<Side = ()>> UnaryVisitor for RunOn<'_, I> {
 impl Kernels {
     /// Converts `x` to `f32`, exactly (every `f16` is an `f32`); a NaN stays NaN with its sign
     /// and payload and is quieted (its top mantissa bit set), as F16C's `vcvtph2ps` and
-    /// [`f16::to_f32`] do: bit for bit `half`'s scalar conversion, on every backend.
+    /// `f16::to_f32` do: bit for bit `half`'s scalar conversion, on every backend.
     ///
     /// Errors: [`Error::LengthMismatch`] if `x.len() != y.len()` (then `y` is untouched).
     ///
@@ -47,7 +47,7 @@ impl Kernels {
     /// Rounds `x` to `f16`: to nearest, ties to even; beyond the largest finite `f16` (65504;
     /// from 65520 on, which rounds up) to `+-inf`; small values to `f16` subnormals (gradual
     /// underflow, `+-0` below `2^-25`); a NaN stays NaN with its sign and the top 10 bits of
-    /// its payload, quieted. Bit for bit [`f16::from_f32`], on every backend, independent of
+    /// its payload, quieted. Bit for bit `f16::from_f32`, on every backend, independent of
     /// the FP control register.
     ///
     /// Errors: [`Error::LengthMismatch`] if `x.len() != y.len()` (then `y` is untouched).
@@ -209,7 +209,7 @@ pub fn f16_to_f32(x: &[f16], y: &mut [f32]) -> Result<(), Error> {
 }
 
 /// Rounds `f32` to `f16` (nearest even) on the best backend, bit for bit
-/// [`f16::from_f32`]; see [`Kernels::f32_to_f16`].
+/// `f16::from_f32`; see [`Kernels::f32_to_f16`].
 ///
 /// ```
 /// use simd_activations::f16;
