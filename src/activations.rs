@@ -539,6 +539,14 @@ macro_rules! activation_enum {
                 Err(Error::UnknownActivation)
             }
 
+            /// Hands this activation's kernel (its parameter inside) to `v`: the one match
+            /// behind the runs on other storage types ([`Kernels::activate_f16`] ...).
+            pub(crate) fn visit_kernel<V: crate::simd::UnaryVisitor>(self, v: V) -> V::Output {
+                match self {
+                    $(Activation::$variant { $($p)? } => v.visit(kernel::$variant { $($p)? }),)*
+                }
+            }
+
             /// The names `FromStr` accepts, for error messages.
             pub(crate) const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
         }

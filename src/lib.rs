@@ -118,6 +118,7 @@ mod attention;
 mod backend;
 mod drive;
 mod error;
+mod half_precision;
 mod kernels;
 pub mod reference;
 mod simd;
@@ -131,6 +132,13 @@ pub use activations::free::*;
 pub use activations::naive;
 pub use backend::Backend;
 pub use error::Error;
+/// The half-precision storage types of the `half` crate, which the `_f16`/`_bf16` functions
+/// take (re-exported so that callers use the same version).
+pub use half::{bf16, f16};
+pub use half_precision::{
+    activate_bf16, activate_bf16_inplace, activate_f16, activate_f16_inplace, bf16_to_f32,
+    f16_to_f32, f32_to_bf16, f32_to_f16,
+};
 pub use kernels::Kernels;
 pub use softmax_options::{Mask, MaskedRows, SoftmaxOptions};
 

@@ -3,9 +3,10 @@
 
 use crate::{Error, Mask, SoftmaxOptions};
 
-/// Checks that an out-of-place call's slices have equal lengths.
+/// Checks that an out-of-place call's slices have equal lengths (of any element types: a
+/// conversion's differ).
 #[inline]
-pub(crate) fn same_len(x: &[f32], y: &[f32]) -> Result<(), Error> {
+pub(crate) fn same_len<A, B>(x: &[A], y: &[B]) -> Result<(), Error> {
     if x.len() == y.len() {
         Ok(())
     } else {

@@ -1,6 +1,7 @@
 //! The hot path allocates nothing. Every kernel (every named activation and every entry of
 //! `Activation::ALL` through `activate` and `activate_inplace`, PReLU in both layouts, softmax
-//! and log-softmax, and their gradients), on every backend:
+//! and log-softmax, their gradients, the f16/bf16 conversions and the activations on half
+//! storage), on every backend:
 //! - sequential: no heap allocation at all on the calling thread, from the first call;
 //! - split across threads inside a rayon pool (`pool.install`): no allocation on any thread once
 //!   the pool has run each kernel once (its deques have grown to their working size).
@@ -18,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod common;
 
-use simd_activations::{Activation, Kernels};
+use simd_activations::{Activation, Kernels, bf16, f16};
 
 struct Counting;
 
@@ -147,6 +148,28 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.prelu_channels_first_inplace(z, &slopes, 7).unwrap();
     k.softmax_inplace(z, 35).unwrap();
     k.log_softmax_inplace(z, 35).unwrap();
+    run_half(k, x);
+}
+
+/// The half-precision kernels: the conversions and every activation on f16 and bf16 storage,
+/// out of place and in place. The half buffers live on the stack (no allocation to count);
+/// `x`'s length is not a multiple of a vector, so the tails run too.
+fn run_half(k: &Kernels, x: &[f32]) {
+    const N: usize = 4099;
+    let x = &x[..N];
+    let mut y32 = [0.0_f32; N];
+    let (mut h, mut h2) = ([f16::ZERO; N], [f16::ZERO; N]);
+    let (mut b, mut b2) = ([bf16::ZERO; N], [bf16::ZERO; N]);
+    k.f32_to_f16(x, &mut h).unwrap();
+    k.f16_to_f32(&h, &mut y32).unwrap();
+    k.f32_to_bf16(x, &mut b).unwrap();
+    k.bf16_to_f32(&b, &mut y32).unwrap();
+    for &a in Activation::ALL {
+        k.activate_f16(a, &h, &mut h2).unwrap();
+        k.activate_f16_inplace(a, &mut h2).unwrap();
+        k.activate_bf16(a, &b, &mut b2).unwrap();
+        k.activate_bf16_inplace(a, &mut b2).unwrap();
+    }
 }
 
 /// Asserts that `count` allocations is none.

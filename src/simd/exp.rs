@@ -6,6 +6,8 @@
 
 use pulp::Simd;
 
+use super::as_v4;
+
 use super::{SIGN_BIT, abs, quiet_nan_passthrough};
 
 /// `log2(e)`, for `n = round(x * log2(e))`.
@@ -235,21 +237,6 @@ pub(crate) fn exp_lo_reduced_normal_scale<S: Simd>(
 /// Inputs `|x| <= NORMAL_SCALE_MAX` have `n = round(x log2 e)` in `[-126, 126]`, so `2^n` is a
 /// normal f32 (`126 / log2 e = 87.34`, rounded down).
 pub(crate) const NORMAL_SCALE_MAX: f32 = 87.336;
-
-/// The AVX-512 level, if `simd` is it (resolved at compile time): the one place where exp
-/// leaves the generic trait, for `vscalefps`.
-#[inline(always)]
-fn as_v4<S: Simd>(simd: &S) -> Option<&pulp::x86::V4> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        (simd as &dyn core::any::Any).downcast_ref::<pulp::x86::V4>()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = simd;
-        None
-    }
-}
 
 /// `exp(x)` for lanes whose `n = round(x log2 e)` lies in `[-126, 126]` (so that `2^n` is
 /// normal), NaN excluded; other lanes hold garbage. The same `n`, reduced argument and

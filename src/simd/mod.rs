@@ -16,10 +16,12 @@
 //!   Its results can differ from the SIMD backends' by an ULP, within the same proven bounds.
 
 pub(crate) mod backward;
+pub(crate) mod convert;
 pub(crate) mod elu;
 pub(crate) mod exp;
 pub(crate) mod gelu;
 pub(crate) mod grad;
+pub(crate) mod half_io;
 pub(crate) mod hard;
 pub(crate) mod io;
 pub(crate) mod log1p;
@@ -148,6 +150,37 @@ pub(crate) fn reciprocal_estimate<S: Simd>(simd: S, d: S::f32s) -> S::f32s {
     )
 }
 
+/// The AVX-512 level, if `simd` is it (resolved at compile time): where a kernel leaves the
+/// generic trait for an instruction it lacks (`vscalefps` in exp, `vcvtph2ps` in the f16
+/// conversions), with results identical to the generic path's.
+#[inline(always)]
+pub(crate) fn as_v4<S: Simd>(simd: &S) -> Option<&pulp::x86::V4> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        (simd as &dyn core::any::Any).downcast_ref::<pulp::x86::V4>()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = simd;
+        None
+    }
+}
+
+/// The AVX2 level, if `simd` is it (resolved at compile time): see [`as_v4`] (the half
+/// conversions take its zero-extending loads and packing stores).
+#[inline(always)]
+pub(crate) fn as_v3<S: Simd>(simd: &S) -> Option<&pulp::x86::V3> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        (simd as &dyn core::any::Any).downcast_ref::<pulp::x86::V3>()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = simd;
+        None
+    }
+}
+
 /// The sign bit of an f32.
 pub(crate) const SIGN_BIT: u32 = 0x8000_0000;
 
@@ -169,6 +202,31 @@ pub(crate) trait Unary: Copy + Send + Sync {
     const COST: Cost;
     /// The kernel applied to one vector.
     fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s;
+}
+
+/// Something to do with a [`Unary`] kernel of any type: what an [`Activation`] chosen at run
+/// time is handed to ([`Activation::visit_kernel`]), so that one match over the registry
+/// serves every storage type.
+///
+/// [`Activation`]: crate::Activation
+/// [`Activation::visit_kernel`]: crate::Activation::visit_kernel
+pub(crate) trait UnaryVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Runs with the kernel `k`.
+    fn visit<K: Unary>(self, k: K) -> Self::Output;
+}
+
+/// The identity, as a kernel: the conversions between storage types are this kernel on a
+/// layout whose input and output types differ.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Identity;
+impl Unary for Identity {
+    const COST: Cost = Cost::Memory;
+    #[inline(always)]
+    fn apply<S: Simd>(self, _: S, x: S::f32s) -> S::f32s {
+        x
+    }
 }
 
 /// A lane-wise function of two input streams read in lockstep: the input and a second stream
