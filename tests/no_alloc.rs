@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod common;
 
-use simd_activations::{Activation, Kernels, bf16, f16};
+use simd_activations::{Activation, Kernels, Mask, MaskedRows, SoftmaxOptions, bf16, f16};
 
 struct Counting;
 
@@ -105,6 +105,30 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     k.log_softmax(x, y, 35).unwrap();
     k.softmax(x, y, x.len()).unwrap();
     k.log_softmax(x, y, x.len()).unwrap();
+    // The optioned softmax family: every mask kind, strides (a padded buffer: n is a
+    // multiple of 40), log-sum-exp, long rows.
+    let mask = [0.0_f32, -1.0, f32::NEG_INFINITY, 2.0, 0.5];
+    let o = SoftmaxOptions::new().scale(0.3);
+    for (opts, cols) in [
+        (o, 35),
+        (o.scale(-2.0).row_stride(40), 35),
+        (o.mask(Mask::Additive(&mask)), 5),
+        (
+            o.mask(Mask::Causal { offset: 1 })
+                .masked_rows(MaskedRows::Zero),
+            35,
+        ),
+    ] {
+        k.softmax_with(x, y, cols, &opts).unwrap();
+        k.log_softmax_with(x, y, cols, &opts).unwrap();
+        let mut out = [0.0_f32; 64];
+        let stride = opts.row_stride(cols + 3);
+        k.log_sum_exp_with(&x[..64 * (cols + 3)], &mut out, cols, &stride)
+            .unwrap();
+    }
+    let long = SoftmaxOptions::new().mask(Mask::Causal { offset: x.len() });
+    k.softmax_with(x, y, x.len(), &long).unwrap();
+    k.log_softmax_with(x, y, x.len(), &long).unwrap();
     // The row and channel gradients (`x` stands for `y` and `dy`).
     let mut ds = [0.0_f32; 8];
     let c = slopes.len().min(8);
