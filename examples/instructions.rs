@@ -8,7 +8,10 @@
 //! uniform in [-1, 1]), the three-stream loop `add` (`dx = x + dy`, the gradients' baseline)
 //! and `prelu` (4 slopes), on 4096 elements
 //! uniform in [-8, 8]; `softmax:<rows>x<cols>` and `log_softmax:<rows>x<cols>` on a matrix of
-//! that shape. Backends: `scalar`, `avx2`, `avx512`. Run under `valgrind --tool=callgrind`
+//! that shape; `softmax_decode:<shape>` (scale `1/sqrt(128)`, causal, every column live),
+//! `softmax_prefill:<shape>` (the same scale, causal from the diagonal) and
+//! `softmax_padding:<shape>` (an additive mask, the last eighth of each row `-inf`): the
+//! optioned softmax against the plain one. Backends: `scalar`, `avx2`, `avx512`. Run under `valgrind --tool=callgrind`
 //! with `calls = N` and `calls = 0`: the difference divided by `N * elements` is the kernel's
 //! instruction count per element (`scripts/instructions.sh` does this). Inputs and setup are
 //! the same whatever `calls` is, so they cancel out.
@@ -16,7 +19,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use simd_activations::{Activation, Backend, Kernels};
+use simd_activations::{Activation, Backend, Kernels, Mask, SoftmaxOptions};
 
 /// Length of the elementwise kernels' slices.
 const LEN: usize = 4096;
@@ -52,9 +55,28 @@ enum Kernel {
         rows: usize,
         cols: usize,
     },
+    /// `softmax_with`: 0 decode, 1 prefill, 2 padding.
+    Attention {
+        kind: u8,
+        rows: usize,
+        cols: usize,
+    },
 }
 
 fn parse(kernel: &str) -> Result<Kernel, String> {
+    let variants = [
+        ("softmax_decode:", 0),
+        ("softmax_prefill:", 1),
+        ("softmax_padding:", 2),
+    ];
+    for (prefix, kind) in variants {
+        if let Some(shape) = kernel.strip_prefix(prefix) {
+            let (r, c) = shape.split_once('x').ok_or("shape: <rows>x<cols>")?;
+            let rows = r.parse().map_err(|_| "bad rows")?;
+            let cols = c.parse().map_err(|_| "bad cols")?;
+            return Ok(Kernel::Attention { kind, rows, cols });
+        }
+    }
     for (prefix, log) in [("softmax:", false), ("log_softmax:", true)] {
         if let Some(shape) = kernel.strip_prefix(prefix) {
             let (r, c) = shape.split_once('x').ok_or("shape: <rows>x<cols>")?;
@@ -86,13 +108,36 @@ fn run(kernel: &Kernel, backend: Backend, calls: usize) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .sequential();
     let n = match *kernel {
-        Kernel::Rows { rows, cols, .. } => rows * cols,
+        Kernel::Rows { rows, cols, .. } | Kernel::Attention { rows, cols, .. } => rows * cols,
         _ => LEN,
     };
     let x = inputs(n);
     let mut y = vec![0.0f32; n];
     let dy: Vec<f32> = inputs(n).iter().map(|v| v / 8.0).collect();
     let slopes = [0.25f32, 0.5, 0.125, 0.0625];
+    let (opts_cols, kind) = match *kernel {
+        Kernel::Attention { cols, kind, .. } => (cols, kind),
+        _ => (1, 0),
+    };
+    let padding: Vec<f32> = (0..opts_cols)
+        .map(|j| {
+            if j >= opts_cols * 7 / 8 {
+                f32::NEG_INFINITY
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let scale = 1.0 / 128.0_f32.sqrt();
+    let opts = match kind {
+        0 => SoftmaxOptions::new()
+            .scale(scale)
+            .mask(Mask::Causal { offset: opts_cols }),
+        1 => SoftmaxOptions::new()
+            .scale(scale)
+            .mask(Mask::Causal { offset: 0 }),
+        _ => SoftmaxOptions::new().mask(Mask::Additive(&padding)),
+    };
     for _ in 0..calls {
         let x = black_box(&x[..]);
         match *kernel {
@@ -111,6 +156,7 @@ fn run(kernel: &Kernel, backend: Backend, calls: usize) -> Result<(), String> {
             Kernel::Rows {
                 log: true, cols, ..
             } => k.log_softmax(x, &mut y, cols),
+            Kernel::Attention { cols, .. } => k.softmax_with(x, &mut y, cols, &opts),
         }
         .map_err(|e| e.to_string())?;
         black_box(&mut y);
