@@ -24,7 +24,7 @@ pub(crate) mod hard;
 pub(crate) mod io;
 pub(crate) mod log1p;
 pub(crate) mod mish;
-pub(crate) mod prelu;
+pub(crate) mod periodic;
 pub(crate) mod relu;
 pub(crate) mod sigmoid;
 pub(crate) mod softmax;
