@@ -6,8 +6,11 @@
 //! reference, its naive `std` baseline, and its doc text with its special values. Everything
 //! else is generated from that list by the macros it is handed to: the [`Activation`] enum and
 //! its `name`/`ulp_bound`/`Display`/`FromStr`, the [`Kernels`](crate::Kernels) methods, the free
-//! functions, the slice references in [`reference`](crate::reference), and the naive baselines
-//! of the benches. Tests, benches and the report iterate over [`Activation::ALL`].
+//! functions, the slice references in [`reference`](crate::reference), the naive baselines
+//! of the benches, and the kernel behind the fused forms (`Activation::with_kernel`, run by
+//! [`Kernels::bias_activate`](crate::Kernels::bias_activate) and
+//! [`Kernels::glu`](crate::Kernels::glu)). Tests, benches and the report iterate over
+//! [`Activation::ALL`].
 //!
 //! Adding an activation: its math in `src/simd/<name>.rs`, one description below, one
 //! `<name>_one` function in `src/reference.rs`. Nothing else by hand.
@@ -511,6 +514,16 @@ macro_rules! activation_enum {
                         $(crate::validate::finite(stringify!($p), $p)?;)?
                         Ok(())
                     })*
+                }
+            }
+
+            /// Runs `f` with this activation's kernel (its parameters included): the one
+            /// place where the fused forms meet the run-time choice, so that an activation
+            /// added to the registry has them too.
+            #[inline]
+            pub(crate) fn with_kernel<F: crate::simd::WithUnary>(self, f: F) -> F::Output {
+                match self {
+                    $(Activation::$variant { $($p)? } => f.with(kernel::$variant { $($p)? }),)*
                 }
             }
 

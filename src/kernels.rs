@@ -1,5 +1,7 @@
 //! [`Kernels`]: a backend plus a threading policy, with one method per kernel.
 
+mod fused;
+
 use std::sync::OnceLock;
 
 use crate::drive::grad::{self, RowGrad};

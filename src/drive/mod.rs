@@ -12,6 +12,7 @@
 
 pub(crate) mod adaptive;
 pub(crate) mod elementwise;
+pub(crate) mod fused;
 pub(crate) mod grad;
 pub(crate) mod rows;
 
@@ -124,6 +125,17 @@ where
     I: Io,
     F: Fn(I, usize) + Sync,
 {
+    for_each_piece_of(io, PIECE_ALIGN, threading, cost, f);
+}
+
+/// [`for_each_piece`] with pieces whose lengths are multiples of `align` (the last one
+/// excepted): whole rows of a matrix.
+#[inline]
+pub(crate) fn for_each_piece_of<I, F>(io: I, align: usize, threading: Threading, cost: Cost, f: &F)
+where
+    I: Pieces,
+    F: Fn(I, usize) + Sync,
+{
     let len = io.len();
     let plan = threading.plan(len, cost);
     if plan.threads <= 1 {
@@ -131,10 +143,30 @@ where
     } else {
         let piece_len = len
             .div_ceil(plan.threads * PIECES_PER_THREAD)
-            .next_multiple_of(PIECE_ALIGN);
+            .next_multiple_of(align);
         split(io, 0, piece_len, f);
     }
     plan.finish();
+}
+
+/// What [`split`] cuts into pieces: an [`Io`] (elements), or rows of a matrix stored with
+/// another layout (the gated units' rows of `2 * cols` inputs and `cols` outputs).
+pub(crate) trait Pieces: Sized + Send {
+    /// Number of elements (of the output, where input and output differ).
+    fn len(&self) -> usize;
+    /// Splits at element `mid`.
+    fn split_at(self, mid: usize) -> (Self, Self);
+}
+
+impl<I: Io> Pieces for I {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        Io::len(self)
+    }
+    #[inline(always)]
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        Io::split_at(self, mid)
+    }
 }
 
 /// Calls `f(piece, start)` on pieces of `io` of `piece_len` elements (the last one shorter), in
@@ -142,7 +174,7 @@ where
 /// pieces stay whole multiples of it (whole rows, whole cache lines).
 pub(crate) fn split<I, F>(io: I, start: usize, piece_len: usize, f: &F)
 where
-    I: Io,
+    I: Pieces,
     F: Fn(I, usize) + Sync,
 {
     let len = io.len();

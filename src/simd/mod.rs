@@ -18,6 +18,7 @@
 pub(crate) mod backward;
 pub(crate) mod elu;
 pub(crate) mod exp;
+pub(crate) mod fused;
 pub(crate) mod gelu;
 pub(crate) mod grad;
 pub(crate) mod hard;
@@ -155,6 +156,16 @@ pub(crate) trait Unary: Copy + Send + Sync {
     const COST: Cost;
     /// The kernel applied to one vector.
     fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s;
+}
+
+/// Code generic over a [`Unary`] kernel, run with the kernel an [`Activation`](crate::Activation)
+/// chosen at run time names (`Activation::with_kernel`): how the fused forms (bias +
+/// activation, gated units) get every activation of the registry without a list of their own.
+pub(crate) trait WithUnary {
+    /// What the code returns.
+    type Output;
+    /// Runs the code with the kernel `k`.
+    fn with<K: Unary>(self, k: K) -> Self::Output;
 }
 
 /// A lane-wise function of two input streams read in lockstep: the input and a second stream
