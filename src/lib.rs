@@ -69,6 +69,27 @@
 //! # Ok::<(), act::Error>(())
 //! ```
 //!
+//! # Fused bias + activation and gated units
+//! [`bias_activate`] computes `act(x + bias)` with the bias broadcast over rows of channels
+//! (channels-last), [`glu`] the gated unit `act(gate) * up` (SwiGLU with [`Activation::Silu`],
+//! GeGLU with [`Activation::Gelu`] or [`Activation::GeluTanh`], ReGLU with
+//! [`Activation::Relu`], GLU with [`Activation::Sigmoid`]) and [`glu_rows`] the same over rows
+//! that hold both halves; in-place forms too. Each is one pass over memory and gives bit for
+//! bit what the unfused sequence gives, for every activation.
+//!
+//! ```
+//! use simd_activations::{self as act, Activation};
+//!
+//! let (h, bias) = ([0.5_f32, -2.0, 1.0, 3.0], [0.5_f32, 1.0]);
+//! let (mut gate, up) = ([0.0_f32; 4], [2.0_f32; 4]);
+//! act::bias_activate(&h, &bias, &mut gate, Activation::Relu)?;
+//! assert_eq!(gate, [1.0, 0.0, 1.5, 4.0]);
+//! let mut y = [0.0_f32; 4];
+//! act::glu(&gate, &up, &mut y, Activation::Relu)?; // ReGLU
+//! assert_eq!(y, [2.0, 0.0, 3.0, 8.0]);
+//! # Ok::<(), act::Error>(())
+//! ```
+//!
 //! # Use
 //! ```
 //! use simd_activations as act;

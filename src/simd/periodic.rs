@@ -4,15 +4,18 @@
 //! (channels-last) are such streams.
 //!
 //! The per-element parameter stream is fed to the vector loop without ever running it on short
-//! pieces:
+//! pieces. First a head of less than a vector, so that the main streams are aligned to the
+//! vector size (as `Io::map` does), then:
 //! - long runs of one parameter (`inner >= 32`): the parameter splatted, run by run;
-//! - a period `P = params.len() * inner` whose multiple `lcm(P, lanes)` fits in 64 vectors:
-//!   that many parameter vectors are built once on the stack and cycled through along the slice
-//!   (the common case: a few channels, channels-last; a single vector, kept in a register, when
-//!   `P` divides the lane count);
-//! - a period of at most half a window: whole periods, starting at the piece's phase, are
-//!   expanded once into a stack window, which then serves as the side stream window after
-//!   window (one partial vector per window, not per period);
+//! - a period `P = params.len() * inner` that divides the lane count: one parameter vector, in
+//!   a register;
+//! - a cycle `lcm(P, lanes)` of at most a window (1024 floats), or a period of at most half a
+//!   window: whole cycles (or periods) from the piece's phase, expanded once into an aligned
+//!   stack window that is then the side stream of the two-stream walk, window after window
+//!   (whole cycles keep every window aligned; whole periods leave a partial vector per window,
+//!   not per period). Measured (AVX-512, 4 Ki elements, bias of C = 64): the window walked as
+//!   a side stream ran ReLU 3.2x and SiLU 1.5x as fast as cycling through the 4 parameter
+//!   vectors of the cycle, whose index update and wrap sat in the loop;
 //! - channels-last with many channels: the params slice itself is the side stream;
 //! - anything else: the stream is expanded window by window into a stack buffer.
 //!
@@ -26,8 +29,6 @@ use crate::drive::Cost;
 
 /// Runs of one parameter at least this long are processed with a splatted parameter.
 const MIN_RUN: usize = 32;
-/// Most parameter vectors built for the cyclic case (64 x 64 bytes: 4 KiB of stack on AVX-512).
-const MAX_CYCLE_VECTORS: usize = 64;
 /// Stack buffer for the expanded windows, in floats.
 const WINDOW: usize = 1024;
 
@@ -45,20 +46,50 @@ pub(crate) fn map_periodic<S: Simd, I: OneInput, F: Binary>(
     f: F,
 ) {
     let period = params.len() * inner;
-    let phase = start % period;
+    let head = io.aligned_head::<S>();
+    if head == 0 {
+        return map_from_phase(simd, io, start % period, params, inner, f);
+    }
+    // A head of less than a vector first, with its parameters expanded on the stack, so that
+    // the body's vectors are loaded and stored aligned, as `Io::map` does (the one-vector
+    // and window paths below need the body aligned: `map_const` cannot cut a head of its own,
+    // and the window is aligned).
+    let (h, body) = io.split_at(head);
+    let mut buf = [0.0_f32; MAX_LANES];
+    expand(&mut buf[..head], start % period, params, inner);
+    h.with(&buf[..head]).map(simd, f);
+    map_from_phase(simd, body, (start + head) % period, params, inner, f);
+}
+
+/// More lanes than any backend has: the bound of an alignment head.
+const MAX_LANES: usize = 16;
+
+/// [`map_periodic`] from position `phase` of the period.
+#[inline(always)]
+fn map_from_phase<S: Simd, I: OneInput, F: Binary>(
+    simd: S,
+    io: I,
+    phase: usize,
+    params: &[f32],
+    inner: usize,
+    f: F,
+) {
+    let period = params.len() * inner;
     let cycle = lcm(period, S::F32_LANES);
     if inner >= MIN_RUN {
         runs_of_constant_param(simd, io, phase, params, inner, f);
-    } else if cycle <= MAX_CYCLE_VECTORS * S::F32_LANES {
-        let mut vectors = [simd.splat_f32s(0.0); MAX_CYCLE_VECTORS];
-        let vectors = &mut vectors[..cycle / S::F32_LANES];
-        let floats: &mut [f32] = pulp::bytemuck::cast_slice_mut(vectors);
-        expand(&mut floats[..period], phase, params, inner);
-        repeat_prefix(floats, period);
-        io.map_cyclic(simd, f, vectors);
-    } else if period <= WINDOW / 2 {
-        let mut buf = [0.0_f32; WINDOW];
-        let tile = &mut buf[..WINDOW / period * period];
+    } else if cycle == S::F32_LANES {
+        let mut p = [0.0_f32; MAX_LANES];
+        expand(&mut p[..cycle], phase, params, inner);
+        io.map_const(simd, f, simd.partial_load_f32s(&p[..cycle]));
+    } else if cycle <= WINDOW || period <= WINDOW / 2 {
+        // Whole cycles if they fit (the tile then keeps the alignment of the streams from one
+        // window to the next), else whole periods. Not longer than the piece: the tile is
+        // built on every dispatch.
+        let unit = if cycle <= WINDOW { cycle } else { period };
+        let len = (WINDOW / unit).min(io.len().div_ceil(unit)).max(1) * unit;
+        let mut buf = Window([0.0; WINDOW]);
+        let tile = &mut buf.0[..len];
         expand(&mut tile[..period], phase, params, inner);
         repeat_prefix(tile, period);
         walk_pattern(simd, io, 0, tile, f);
@@ -68,6 +99,11 @@ pub(crate) fn map_periodic<S: Simd, I: OneInput, F: Binary>(
         expanded_windows(simd, io, phase, params, inner, f);
     }
 }
+
+/// A window of parameters on the stack, aligned to the widest vector, so that a side stream
+/// cut from it is aligned wherever the main streams are (after `map_periodic`'s head).
+#[repr(align(64))]
+struct Window([f32; WINDOW]);
 
 /// Fills `buf` with copies of its first `filled` elements, doubling the copied part each step.
 #[inline(always)]
@@ -164,6 +200,18 @@ fn expanded_windows<S: Simd, I: OneInput, F: Binary>(
 /// wrapping around at its end.
 #[inline(always)]
 fn expand(out: &mut [f32], phase: usize, params: &[f32], inner: usize) {
+    if inner == 1 {
+        // Slices of the parameters, wrapping around (a bias of many channels).
+        let mut p = phase;
+        for chunk in out.chunks_mut(params.len()) {
+            let len = chunk.len();
+            let n = len.min(params.len() - p);
+            chunk[..n].copy_from_slice(&params[p..p + n]);
+            chunk[n..].copy_from_slice(&params[..len - n]);
+            p = (p + len) % params.len();
+        }
+        return;
+    }
     let period = params.len() * inner;
     let mut pos = 0;
     let mut p = phase;
