@@ -17,6 +17,8 @@ pub(crate) mod grad;
 pub(crate) mod rows;
 
 use crate::simd::io::Io;
+// The trait `split` cuts by (an `Io`, a softmax pass, the gated units' rows of two halves).
+pub(crate) use crate::simd::softmax::Pieces;
 
 /// Pieces are whole cache lines (16 floats) times 4, so that no two threads write one line.
 const PIECE_ALIGN: usize = 64;
@@ -147,26 +149,6 @@ where
         split(io, 0, piece_len, f);
     }
     plan.finish();
-}
-
-/// What [`split`] cuts into pieces: an [`Io`] (elements), or rows of a matrix stored with
-/// another layout (the gated units' rows of `2 * cols` inputs and `cols` outputs).
-pub(crate) trait Pieces: Sized + Send {
-    /// Number of elements (of the output, where input and output differ).
-    fn len(&self) -> usize;
-    /// Splits at element `mid`.
-    fn split_at(self, mid: usize) -> (Self, Self);
-}
-
-impl<I: Io> Pieces for I {
-    #[inline(always)]
-    fn len(&self) -> usize {
-        Io::len(self)
-    }
-    #[inline(always)]
-    fn split_at(self, mid: usize) -> (Self, Self) {
-        Io::split_at(self, mid)
-    }
 }
 
 /// Calls `f(piece, start)` on pieces of `io` of `piece_len` elements (the last one shorter), in
