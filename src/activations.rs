@@ -6,8 +6,11 @@
 //! reference, its naive `std` baseline, and its doc text with its special values. Everything
 //! else is generated from that list by the macros it is handed to: the [`Activation`] enum and
 //! its `name`/`ulp_bound`/`Display`/`FromStr`, the [`Kernels`](crate::Kernels) methods, the free
-//! functions, the slice references in [`reference`](crate::reference), and the naive baselines
-//! of the benches. Tests, benches and the report iterate over [`Activation::ALL`].
+//! functions, the slice references in [`reference`](crate::reference), the naive baselines
+//! of the benches, and the kernel behind the fused forms and the half-storage runs (`Activation::visit_kernel`, run by
+//! [`Kernels::bias_activate`](crate::Kernels::bias_activate) and
+//! [`Kernels::glu`](crate::Kernels::glu)). Tests, benches and the report iterate over
+//! [`Activation::ALL`].
 //!
 //! Adding an activation: its math in `src/simd/<name>.rs`, one description below, one
 //! `<name>_one` function in `src/reference.rs`. Nothing else by hand.
@@ -540,7 +543,10 @@ macro_rules! activation_enum {
             }
 
             /// Hands this activation's kernel (its parameter inside) to `v`: the one match
-            /// behind the runs on other storage types ([`Kernels::activate_f16`] ...).
+            /// behind the runs on other storage types ([`Kernels::activate_f16`] ...) and the
+            /// fused forms ([`Kernels::bias_activate`], [`Kernels::glu`]), so that an
+            /// activation added to the registry has them too.
+            #[inline]
             pub(crate) fn visit_kernel<V: crate::simd::UnaryVisitor>(self, v: V) -> V::Output {
                 match self {
                     $(Activation::$variant { $($p)? } => v.visit(kernel::$variant { $($p)? }),)*

@@ -1,14 +1,16 @@
 //! [`Kernels`]: a backend plus a threading policy, with one method per kernel.
 
+mod fused;
+
 use std::sync::OnceLock;
 
 use crate::drive::grad::{self, RowGrad};
 use crate::drive::rows::{self, Kind, RowIo, Spec};
 use crate::drive::{Cost, Threading, elementwise};
-use crate::simd::Unary;
 use crate::simd::backward::FromOutput;
 use crate::simd::grad::{Overwrite, Separate};
-use crate::simd::io::{InPlace, Io, Kernel, OutOfPlace};
+use crate::simd::io::{InPlace, Io, Kernel, OneInput, OutOfPlace};
+use crate::simd::{Prelu, Unary};
 use crate::{Backend, Error, validate};
 
 /// A handle on the kernels: the backend they run on and how they use threads.
@@ -166,13 +168,8 @@ impl Kernels {
     ) -> Result<(), Error> {
         validate::prelu(x.len(), slopes, inner)?;
         validate::same_len(x, y)?;
-        elementwise::run_prelu(
-            self.arch,
-            self.threading,
-            OutOfPlace::new(x, y),
-            slopes,
-            inner,
-        );
+        let io = OutOfPlace::new(x, y);
+        self.run_prelu(io, slopes, inner);
         Ok(())
     }
 
@@ -184,7 +181,7 @@ impl Kernels {
         inner: usize,
     ) -> Result<(), Error> {
         validate::prelu(x.len(), slopes, inner)?;
-        elementwise::run_prelu(self.arch, self.threading, InPlace::new(x), slopes, inner);
+        self.run_prelu(InPlace::new(x), slopes, inner);
         Ok(())
     }
 
@@ -606,6 +603,12 @@ impl Kernels {
     /// threading.
     fn rows<I: RowIo>(&self, io: I, cols: usize, kind: Kind) {
         rows::run(self.arch, self.threading, io, &Spec::plain(cols, kind));
+    }
+
+    /// Runs PReLU over `io` with this handle's backend and threading.
+    fn run_prelu<I: OneInput>(&self, io: I, slopes: &[f32], inner: usize) {
+        let (arch, threading) = (self.arch, self.threading);
+        elementwise::run_periodic(arch, threading, Cost::Memory, io, slopes, inner, Prelu);
     }
 
     /// Runs a one-input kernel over `io` with this handle's backend and threading.

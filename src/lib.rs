@@ -69,6 +69,27 @@
 //! # Ok::<(), act::Error>(())
 //! ```
 //!
+//! # Fused bias + activation and gated units
+//! [`bias_activate`] computes `act(x + bias)` with the bias broadcast over rows of channels
+//! (channels-last), [`glu`] the gated unit `act(gate) * up` (SwiGLU with [`Activation::Silu`],
+//! GeGLU with [`Activation::Gelu`] or [`Activation::GeluTanh`], ReGLU with
+//! [`Activation::Relu`], GLU with [`Activation::Sigmoid`]) and [`glu_rows`] the same over rows
+//! that hold both halves; in-place forms too. Each is one pass over memory and gives bit for
+//! bit what the unfused sequence gives, for every activation.
+//!
+//! ```
+//! use simd_activations::{self as act, Activation};
+//!
+//! let (h, bias) = ([0.5_f32, -2.0, 1.0, 3.0], [0.5_f32, 1.0]);
+//! let (mut gate, up) = ([0.0_f32; 4], [2.0_f32; 4]);
+//! act::bias_activate(&h, &bias, &mut gate, Activation::Relu)?;
+//! assert_eq!(gate, [1.0, 0.0, 1.5, 4.0]);
+//! let mut y = [0.0_f32; 4];
+//! act::glu(&gate, &up, &mut y, Activation::Relu)?; // ReGLU
+//! assert_eq!(y, [2.0, 0.0, 3.0, 8.0]);
+//! # Ok::<(), act::Error>(())
+//! ```
+//!
 //! # Use
 //! ```
 //! use simd_activations as act;
@@ -250,6 +271,88 @@ pub fn prelu_channels_first_inplace(
     inner: usize,
 ) -> Result<(), Error> {
     Kernels::global().prelu_channels_first_inplace(x, slopes, inner)
+}
+
+/// Bias + activation, fused: `y[i] = act(x[i] + bias[i % bias.len()])` (channels-last), bit
+/// for bit the unfused `x + bias` in `f32` followed by [`activate`]. See
+/// [`Kernels::bias_activate`] for the semantics (the bias is not checked) and the errors.
+///
+/// ```
+/// use simd_activations::Activation;
+///
+/// let x = [1.0_f32, -2.0, 3.0, -4.0, 5.0, -6.0]; // three rows of two channels
+/// let mut y = [0.0_f32; 6];
+/// simd_activations::bias_activate(&x, &[1.0, 5.0], &mut y, Activation::LeakyRelu { alpha: 0.5 })?;
+/// assert_eq!(y, [2.0, 3.0, 4.0, 1.0, 6.0, -0.5]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn bias_activate(x: &[f32], bias: &[f32], y: &mut [f32], act: Activation) -> Result<(), Error> {
+    Kernels::global().bias_activate(x, bias, y, act)
+}
+
+/// In-place [`bias_activate`]: `x[i] = act(x[i] + bias[i % bias.len()])`. See
+/// [`Kernels::bias_activate_inplace`].
+///
+/// ```
+/// use simd_activations::Activation;
+///
+/// let mut x = [-1.0_f32, 1.0, 0.0];
+/// simd_activations::bias_activate_inplace(&mut x, &[1.0], Activation::Relu)?;
+/// assert_eq!(x, [0.0, 2.0, 1.0]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn bias_activate_inplace(x: &mut [f32], bias: &[f32], act: Activation) -> Result<(), Error> {
+    Kernels::global().bias_activate_inplace(x, bias, act)
+}
+
+/// Gated unit, fused: `y[i] = act(gate[i]) * up[i]`, bit for bit the unfused [`activate`] then
+/// `f32` product. SwiGLU: `act` = [`Activation::Silu`]; GeGLU: [`Activation::Gelu`] or
+/// [`Activation::GeluTanh`]; ReGLU: [`Activation::Relu`]; GLU: [`Activation::Sigmoid`]. See
+/// [`Kernels::glu`] for the errors.
+///
+/// ```
+/// use simd_activations::Activation;
+///
+/// // GLU (sigmoid gate).
+/// let mut y = [0.0_f32; 2];
+/// simd_activations::glu(&[0.0, 100.0], &[3.0, -2.0], &mut y, Activation::Sigmoid)?;
+/// assert_eq!(y, [1.5, -2.0]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn glu(gate: &[f32], up: &[f32], y: &mut [f32], act: Activation) -> Result<(), Error> {
+    Kernels::global().glu(gate, up, y, act)
+}
+
+/// In-place [`glu`]: `up[i] = act(gate[i]) * up[i]`. See [`Kernels::glu_inplace`].
+///
+/// ```
+/// use simd_activations::Activation;
+///
+/// let mut up = [2.0_f32, 2.0];
+/// simd_activations::glu_inplace(&[0.0, -5.0], &mut up, Activation::Silu)?; // SwiGLU
+/// assert_eq!(up[0], 0.0);
+/// assert!(up[1] < 0.0 && up[1] > -0.07);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn glu_inplace(gate: &[f32], up: &mut [f32], act: Activation) -> Result<(), Error> {
+    Kernels::global().glu_inplace(gate, up, act)
+}
+
+/// Gated unit over rows of `2 * cols` entries, gate first, `up` second (ggml's layout):
+/// `y` has `cols` entries per row. See [`Kernels::glu_rows`], also for PyTorch's `F.glu`
+/// (gate second).
+///
+/// ```
+/// use simd_activations::Activation;
+///
+/// let x = [1.0_f32, 7.0, -1.0, 7.0]; // two rows, cols = 1: [gate, up]
+/// let mut y = [0.0_f32; 2];
+/// simd_activations::glu_rows(&x, &mut y, 1, Activation::Relu)?;
+/// assert_eq!(y, [7.0, 0.0]);
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn glu_rows(x: &[f32], y: &mut [f32], cols: usize, act: Activation) -> Result<(), Error> {
+    Kernels::global().glu_rows(x, y, cols, act)
 }
 
 /// Softmax over the rows of a row-major matrix with `cols` columns (`x.len() / cols` rows):

@@ -1,7 +1,7 @@
 //! Shape and parameter checks, run by every public function before it writes anything, so
 //! that on `Err` the output is untouched.
 
-use crate::{Error, Mask, SoftmaxOptions};
+use crate::{Activation, Error, Mask, SoftmaxOptions};
 
 /// Checks that an out-of-place call's slices have equal lengths (of any element types: a
 /// conversion's differ).
@@ -216,4 +216,53 @@ pub(crate) fn softmax_with(
         }
     }
     Ok(rows)
+}
+
+/// The checks of bias + activation: `C = bias.len() > 0` divides `x.len()`, `y` (if any) has
+/// the length of `x`, the activation's parameters are finite. The bias's values are not
+/// checked (they flow through the addition as in the unfused sequence).
+pub(crate) fn bias_activate(
+    x: &[f32],
+    bias: &[f32],
+    y: Option<&[f32]>,
+    act: Activation,
+) -> Result<(), Error> {
+    divides("x.len()", x.len(), "bias.len()", bias.len())?;
+    if let Some(y) = y {
+        same_len(x, y)?;
+    }
+    act.validate()
+}
+
+/// The checks of a gated unit: `up` and `y` (if any) as long as `gate`, the activation's
+/// parameters finite.
+pub(crate) fn glu(
+    gate: &[f32],
+    up: &[f32],
+    y: Option<&[f32]>,
+    act: Activation,
+) -> Result<(), Error> {
+    len_of("up", up, "gate", gate)?;
+    if let Some(y) = y {
+        len_of("y", y, "gate", gate)?;
+    }
+    act.validate()
+}
+
+/// The checks of the gated unit over rows: `cols > 0`, `2 * cols` divides `x.len()`,
+/// `y.len() == x.len() / 2`, the activation's parameters finite.
+pub(crate) fn glu_rows(x: &[f32], y: &[f32], cols: usize, act: Activation) -> Result<(), Error> {
+    if cols == 0 {
+        return Err(Error::ZeroDimension { name: "cols" });
+    }
+    divides("x.len()", x.len(), "2 * cols", cols.saturating_mul(2))?;
+    if y.len() != x.len() / 2 {
+        return Err(Error::SliceLength {
+            name: "y",
+            len: y.len(),
+            expected: x.len() / 2,
+            of: "x.len() / 2",
+        });
+    }
+    act.validate()
 }

@@ -1,7 +1,8 @@
 //! The hot path allocates nothing. Every kernel (every named activation and every entry of
 //! `Activation::ALL` through `activate` and `activate_inplace`, PReLU in both layouts, softmax
-//! and log-softmax, their gradients, the f16/bf16 conversions and the activations on half
-//! storage), on every backend:
+//! and log-softmax and the optioned softmax family, their gradients, the fused bias + activation
+//! and gated units, the f16/bf16 conversions and the activations on half storage), on every
+//! backend:
 //! - sequential: no heap allocation at all on the calling thread, from the first call;
 //! - split across threads inside a rayon pool (`pool.install`): no allocation on any thread once
 //!   the pool has run each kernel once (its deques have grown to their working size).
@@ -100,6 +101,23 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
         .unwrap();
     k.prelu(x, y, &slopes).unwrap();
     k.prelu_channels_first(x, y, &slopes, 7).unwrap();
+    // The fused kernels: a bias of 1, 5 and 35 channels (one vector, cycled vectors, a tile),
+    // and of a whole row; the gated units.
+    for a in [
+        Activation::Silu,
+        Activation::Relu,
+        Activation::Elu { alpha: 0.5 },
+    ] {
+        for bias in [&slopes[..1], &slopes[..], &x[..35], &x[..1225]] {
+            k.bias_activate(x, bias, y, a).unwrap();
+            k.bias_activate_inplace(z, bias, a).unwrap();
+        }
+        k.glu(x, x, y, a).unwrap();
+        k.glu_inplace(x, z, a).unwrap();
+        k.glu_rows(x, &mut y[..x.len() / 2], 35, a).unwrap();
+        k.glu_rows(x, &mut y[..x.len() / 2], x.len() / 2, a)
+            .unwrap();
+    }
     k.prelu_channels_first(x, y, &slopes[..2], 100).unwrap();
     k.softmax(x, y, 35).unwrap();
     k.log_softmax(x, y, 35).unwrap();

@@ -126,6 +126,34 @@ pub mod naive {
     }
 }
 
+/// The first steps of the unfused sequences the fused kernels replace (`benches/fused.rs`,
+/// `examples/fused_speed.rs`): what a user without them calls before or after the activation.
+pub mod unfused {
+    /// The bias repeated to a length that is a multiple of its own (and at least 1024), built
+    /// once outside the timed loop, so that [`add_bias`] runs as fast vectorized slices for
+    /// any channel count (per-row slices of 1 or 3 channels would not vectorize).
+    pub fn tiled_bias(bias: &[f32]) -> Vec<f32> {
+        let reps = 1024_usize.div_ceil(bias.len());
+        bias.repeat(reps)
+    }
+
+    /// `y[i] = x[i] + bias[i % C]` with `tiled` from [`tiled_bias`] (`x.len()` a multiple of C).
+    pub fn add_bias(x: &[f32], tiled: &[f32], y: &mut [f32]) {
+        for (y, x) in y.chunks_mut(tiled.len()).zip(x.chunks(tiled.len())) {
+            for ((y, x), b) in y.iter_mut().zip(x).zip(tiled) {
+                *y = x + b;
+            }
+        }
+    }
+
+    /// `y[i] *= up[i]`.
+    pub fn mul(y: &mut [f32], up: &[f32]) {
+        for (y, u) in y.iter_mut().zip(up) {
+            *y *= u;
+        }
+    }
+}
+
 /// PReLU's slopes in the benches and the report: four channels, channels-last (`prelu(C=4)`).
 pub const SLOPES: [f32; 4] = [0.1, 0.2, 0.3, 0.4];
 

@@ -4,8 +4,9 @@
 use pulp::{Simd, WithSimd};
 
 use super::{Cost, Threading, for_each_piece};
+use crate::simd::Binary;
 use crate::simd::io::{Io, Kernel, OneInput};
-use crate::simd::prelu;
+use crate::simd::periodic;
 
 /// Runs `k`, a kernel of class `cost`, over `io`: split across threads as `threading` says,
 /// one dispatch per piece.
@@ -22,21 +23,26 @@ pub(crate) fn run<I: Io, K: Kernel<I::Side>>(
     });
 }
 
-/// Runs PReLU over `io` (a tensor whose element `i` uses `slopes[(i / inner) % C]`).
+/// Runs `f(x[i], params[(i / inner) % C])` over `io`, a kernel of class `cost` whose second
+/// input repeats with a period (PReLU's slopes; a bias, `inner == 1`): split across threads as
+/// `threading` says, one dispatch per piece, each piece told where it starts in the period.
 #[inline]
-pub(crate) fn run_prelu<I: OneInput>(
+pub(crate) fn run_periodic<I: OneInput, F: Binary>(
     arch: pulp::Arch,
     threading: Threading,
+    cost: Cost,
     io: I,
-    slopes: &[f32],
+    params: &[f32],
     inner: usize,
+    f: F,
 ) {
-    for_each_piece(io, threading, Cost::Memory, &|piece, start| {
-        arch.dispatch(Prelu {
+    for_each_piece(io, threading, cost, &|piece, start| {
+        arch.dispatch(Periodic {
             io: piece,
             start,
-            slopes,
+            params,
             inner,
+            f,
         })
     });
 }
@@ -55,18 +61,19 @@ impl<I: Io, K: Kernel<I::Side>> WithSimd for Map<K, I> {
     }
 }
 
-/// One dispatch of PReLU over a piece starting at element `start` of the tensor.
-struct Prelu<'a, I> {
+/// One dispatch of a periodic kernel over a piece starting at element `start` of the tensor.
+struct Periodic<'a, I, F> {
     io: I,
     start: usize,
-    slopes: &'a [f32],
+    params: &'a [f32],
     inner: usize,
+    f: F,
 }
 
-impl<I: OneInput> WithSimd for Prelu<'_, I> {
+impl<I: OneInput, F: Binary> WithSimd for Periodic<'_, I, F> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        prelu::prelu(simd, self.io, self.start, self.slopes, self.inner);
+        periodic::map_periodic(simd, self.io, self.start, self.params, self.inner, self.f);
     }
 }

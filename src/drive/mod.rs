@@ -12,10 +12,13 @@
 
 pub(crate) mod adaptive;
 pub(crate) mod elementwise;
+pub(crate) mod fused;
 pub(crate) mod grad;
 pub(crate) mod rows;
 
 use crate::simd::io::Io;
+// The trait `split` cuts by (an `Io`, a softmax pass, the gated units' rows of two halves).
+pub(crate) use crate::simd::softmax::Pieces;
 
 /// Pieces are whole cache lines (16 floats) times 4, so that no two threads write one line.
 const PIECE_ALIGN: usize = 64;
@@ -124,6 +127,17 @@ where
     I: Io,
     F: Fn(I, usize) + Sync,
 {
+    for_each_piece_of(io, PIECE_ALIGN, threading, cost, f);
+}
+
+/// [`for_each_piece`] with pieces whose lengths are multiples of `align` (the last one
+/// excepted): whole rows of a matrix.
+#[inline]
+pub(crate) fn for_each_piece_of<I, F>(io: I, align: usize, threading: Threading, cost: Cost, f: &F)
+where
+    I: Pieces,
+    F: Fn(I, usize) + Sync,
+{
     let len = io.len();
     let plan = threading.plan(len, cost);
     if plan.threads <= 1 {
@@ -131,7 +145,7 @@ where
     } else {
         let piece_len = len
             .div_ceil(plan.threads * PIECES_PER_THREAD)
-            .next_multiple_of(PIECE_ALIGN);
+            .next_multiple_of(align);
         split(io, 0, piece_len, f);
     }
     plan.finish();
@@ -142,7 +156,7 @@ where
 /// pieces stay whole multiples of it (whole rows, whole cache lines).
 pub(crate) fn split<I, F>(io: I, start: usize, piece_len: usize, f: &F)
 where
-    I: Io,
+    I: Pieces,
     F: Fn(I, usize) + Sync,
 {
     let len = io.len();

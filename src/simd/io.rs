@@ -3,7 +3,7 @@
 //!
 //! The walk over full vectors and the masked tail is written once per layout
 //! (`Io::for_each_vector`), for one or two inputs alike; the kernels' loops (`map`,
-//! `map_cyclic`) are written once on top of it.
+//! `map_const`) are written once on top of it.
 
 use pulp::Simd;
 
@@ -15,8 +15,6 @@ pub(crate) trait Side: Copy + Send + Sync {
     type Vector<S: Simd>: Copy;
     /// Splits at element `mid`.
     fn split_at(self, mid: usize) -> (Self, Self);
-    /// The byte offset modulo `align`, or `None` for no stream.
-    fn misalignment(&self, align: usize) -> Option<usize>;
     /// The full vectors, in order, and the remaining elements.
     fn vectors<S: Simd>(self) -> (impl Iterator<Item = Self::Vector<S>>, Self);
     /// The full vectors two by two, the last full vector if their number is odd, and the
@@ -42,10 +40,6 @@ impl Side for () {
         ((), ())
     }
     #[inline(always)]
-    fn misalignment(&self, _: usize) -> Option<usize> {
-        None
-    }
-    #[inline(always)]
     fn vectors<S: Simd>(self) -> (impl Iterator<Item = ()>, ()) {
         (core::iter::repeat(()), ())
     }
@@ -66,10 +60,6 @@ impl Side for &[f32] {
     #[inline(always)]
     fn split_at(self, mid: usize) -> (Self, Self) {
         <[f32]>::split_at(self, mid)
-    }
-    #[inline(always)]
-    fn misalignment(&self, align: usize) -> Option<usize> {
-        Some(self.as_ptr() as usize % align)
     }
     #[inline(always)]
     fn vectors<S: Simd>(self) -> (impl Iterator<Item = S::f32s>, Self) {
@@ -146,25 +136,39 @@ pub(crate) trait Io: Sized + Send {
     /// partially.
     fn for_each_vector<S: Simd, G: VectorFn<S, Self::Side>>(self, simd: S, g: G);
 
-    /// The byte offset of every stream modulo `align` (a power of two), if they all agree;
-    /// `None` if they differ.
+    /// The byte offset of the main input and of the output modulo `align` (a power of two),
+    /// if they agree; `None` if they differ. The side streams are left out: aligning the
+    /// streams that can be aligned beats leaving all of them misaligned because one differs
+    /// (a bias or a gate from another allocation), and a split store costs more than a split
+    /// load.
     fn shared_misalignment(&self, align: usize) -> Option<usize>;
+
+    /// The length of the head (less than a vector) after which every stream is aligned to
+    /// the vector size, when the streams are equally misaligned and longer than that head; 0
+    /// otherwise (see [`Io::map`]).
+    #[inline(always)]
+    fn aligned_head<S: Simd>(&self) -> usize {
+        let vector_bytes = core::mem::size_of::<S::f32s>();
+        match self.shared_misalignment(vector_bytes) {
+            // `off` is a multiple of 4: an `f32` slice is 4-byte aligned.
+            Some(off) if off != 0 && self.len() > (vector_bytes - off) / 4 => {
+                (vector_bytes - off) / 4
+            }
+            _ => 0,
+        }
+    }
 
     /// `y[i] = k(x[i], side[i])` for every element.
     ///
-    /// When every stream is equally misaligned, a short head (one partial vector) goes first,
-    /// so that every full vector is loaded and stored aligned: a vector that straddles two
-    /// cache lines costs almost a second cache access, which bounds the memory-light kernels
-    /// in L1. (Elementwise results do not depend on how elements are grouped into vectors.)
+    /// When the input and the output are equally misaligned, a short head (one partial
+    /// vector) goes first, so that every full vector of them is loaded and stored aligned (a
+    /// side stream too, if it was misaligned alike): a vector that straddles two cache lines
+    /// costs almost a second cache access, which bounds the memory-light kernels in L1.
+    /// (Elementwise results do not depend on how elements are grouped into vectors.)
     #[inline(always)]
     fn map<S: Simd, K: Kernel<Self::Side>>(self, simd: S, k: K) {
-        let vector_bytes = core::mem::size_of::<S::f32s>();
-        let head = match self.shared_misalignment(vector_bytes) {
-            // `off` is a multiple of 4: an `f32` slice is 4-byte aligned.
-            Some(off) if off != 0 => (vector_bytes - off) / 4,
-            _ => 0,
-        };
-        if head > 0 && self.len() > head {
+        let head = self.aligned_head::<S>();
+        if head > 0 {
             let (head, body) = self.split_at(head);
             head.for_each_vector(simd, Map(k));
             body.for_each_vector(simd, Map(k));
@@ -212,15 +216,12 @@ pub(crate) trait OneInput: Io<Side = ()> {
     /// Adds the stream `side` (`side.len() == self.len()`).
     fn with<'b>(self, side: &'b [f32]) -> Self::With<'b>;
 
-    /// `f(x, p)` where the parameter vectors `params` repeat cyclically along the input:
-    /// vector `i` of the input uses `params[i % params.len()]` (`params` is not empty).
+    /// `f(x, p)` with the same parameter vector `p` for every vector of the input (a
+    /// periodic parameter whose period divides the lane count). No alignment head: it would
+    /// shift the lanes against `p`.
     #[inline(always)]
-    fn map_cyclic<S: Simd, F: Binary>(self, simd: S, f: F, params: &[S::f32s]) {
-        match *params {
-            // A period that divides the lane count: one parameter vector for all.
-            [p] => self.for_each_vector(simd, MapConst { f, p }),
-            _ => self.for_each_vector(simd, MapCyclic { f, params, next: 0 }),
-        }
+    fn map_const<S: Simd, F: Binary>(self, simd: S, f: F, p: S::f32s) {
+        self.for_each_vector(simd, MapConst { f, p });
     }
 }
 
@@ -242,24 +243,6 @@ impl<S: Simd, F: Binary> VectorFn<S, ()> for MapConst<F, S::f32s> {
     #[inline(always)]
     fn call(&mut self, simd: S, x: S::f32s, _: ()) -> S::f32s {
         self.f.apply(simd, x, self.p)
-    }
-}
-
-struct MapCyclic<'a, F, V> {
-    f: F,
-    params: &'a [V],
-    next: usize,
-}
-
-impl<S: Simd, F: Binary> VectorFn<S, ()> for MapCyclic<'_, F, S::f32s> {
-    #[inline(always)]
-    fn call(&mut self, simd: S, x: S::f32s, _: ()) -> S::f32s {
-        let y = self.f.apply(simd, x, self.params[self.next]);
-        self.next += 1;
-        if self.next == self.params.len() {
-            self.next = 0;
-        }
-        y
     }
 }
 
@@ -289,15 +272,6 @@ impl<'a> InPlace<'a> {
     }
 }
 
-/// Whether `a` and the side's misalignment (if any) agree.
-#[inline(always)]
-fn agree(a: usize, side: Option<usize>) -> Option<usize> {
-    match side {
-        Some(b) if b != a => None,
-        _ => Some(a),
-    }
-}
-
 impl<E: Side> Io for OutOfPlace<'_, E> {
     type Side = E;
 
@@ -310,10 +284,7 @@ impl<E: Side> Io for OutOfPlace<'_, E> {
     fn shared_misalignment(&self, align: usize) -> Option<usize> {
         let x = self.x.as_ptr() as usize % align;
         let y = self.y.as_ptr() as usize % align;
-        if x != y {
-            return None;
-        }
-        agree(x, self.side.misalignment(align))
+        (x == y).then_some(x)
     }
 
     #[inline(always)]
@@ -422,7 +393,7 @@ impl<E: Side> Io for InPlace<'_, E> {
 
     #[inline(always)]
     fn shared_misalignment(&self, align: usize) -> Option<usize> {
-        agree(self.0.as_ptr() as usize % align, self.1.misalignment(align))
+        Some(self.0.as_ptr() as usize % align)
     }
 
     #[inline(always)]
