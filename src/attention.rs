@@ -2,7 +2,7 @@
 //! log-sum-exp: [`Kernels`] methods; the free functions of the same names are in the crate
 //! root.
 
-use crate::drive::rows::{self, Kind, Spec};
+use crate::drive::rows::{self, Kind, RowIo, Spec};
 use crate::simd::io::{InPlace, OutOfPlace};
 use crate::{Error, Kernels, SoftmaxOptions, validate};
 
@@ -47,8 +47,7 @@ impl Kernels {
         opts: &SoftmaxOptions<'_>,
     ) -> Result<(), Error> {
         let rows = validate::softmax_with(x, Some(y), cols, opts)?;
-        let spec = Spec::with(cols, rows, opts, Kind::Softmax);
-        rows::run(self.arch, self.threading, OutOfPlace::new(x, y), &spec);
+        self.rows_with(OutOfPlace::new(x, y), cols, rows, opts, Kind::Softmax);
         Ok(())
     }
 
@@ -60,8 +59,7 @@ impl Kernels {
         opts: &SoftmaxOptions<'_>,
     ) -> Result<(), Error> {
         let rows = validate::softmax_with(x, None, cols, opts)?;
-        let spec = Spec::with(cols, rows, opts, Kind::Softmax);
-        rows::run(self.arch, self.threading, InPlace::new(x), &spec);
+        self.rows_with(InPlace::new(x), cols, rows, opts, Kind::Softmax);
         Ok(())
     }
 
@@ -87,8 +85,7 @@ impl Kernels {
         opts: &SoftmaxOptions<'_>,
     ) -> Result<(), Error> {
         let rows = validate::softmax_with(x, Some(y), cols, opts)?;
-        let spec = Spec::with(cols, rows, opts, Kind::LogSoftmax);
-        rows::run(self.arch, self.threading, OutOfPlace::new(x, y), &spec);
+        self.rows_with(OutOfPlace::new(x, y), cols, rows, opts, Kind::LogSoftmax);
         Ok(())
     }
 
@@ -100,8 +97,7 @@ impl Kernels {
         opts: &SoftmaxOptions<'_>,
     ) -> Result<(), Error> {
         let rows = validate::softmax_with(x, None, cols, opts)?;
-        let spec = Spec::with(cols, rows, opts, Kind::LogSoftmax);
-        rows::run(self.arch, self.threading, InPlace::new(x), &spec);
+        self.rows_with(InPlace::new(x), cols, rows, opts, Kind::LogSoftmax);
         Ok(())
     }
 
@@ -153,15 +149,26 @@ impl Kernels {
         cols: usize,
         opts: &SoftmaxOptions<'_>,
     ) -> Result<(), Error> {
-        let rows = validate::softmax_with(x, None, cols, opts)?;
-        if out.len() != rows {
-            return Err(Error::OutputRows {
-                len: out.len(),
-                rows,
-            });
-        }
+        let rows = validate::log_sum_exp(x, out, cols, opts)?;
         let spec = Spec::with(cols, rows, opts, Kind::LogSoftmax);
         rows::log_sum_exp(self.arch, self.threading, x, out, &spec);
         Ok(())
+    }
+
+    /// Runs the validated rows of `io` (`rows` of them) with the options.
+    fn rows_with<I: RowIo>(
+        &self,
+        io: I,
+        cols: usize,
+        rows: usize,
+        opts: &SoftmaxOptions<'_>,
+        kind: Kind,
+    ) {
+        rows::run(
+            self.arch,
+            self.threading,
+            io,
+            &Spec::with(cols, rows, opts, kind),
+        );
     }
 }

@@ -728,20 +728,14 @@ pub fn log_softmax_with(
 
 /// Reference [`log_sum_exp_with`](crate::log_sum_exp_with): per row, `max + ln(sum)` of the
 /// exact logits in `f64`, rounded once; NaN rows NaN, fully masked rows NaN or `-inf` as the
-/// options say. Also returns each row's `max` (for the bound `2^-24 |max|`).
+/// options say.
 pub fn log_sum_exp_with(
     x: &[f32],
     out: &mut [f32],
     cols: usize,
     opts: &SoftmaxOptions<'_>,
 ) -> Result<(), Error> {
-    let rows = validate::softmax_with(x, None, cols, opts)?;
-    if out.len() != rows {
-        return Err(Error::OutputRows {
-            len: out.len(),
-            rows,
-        });
-    }
+    validate::log_sum_exp(x, out, cols, opts)?;
     for (r, o) in out.iter_mut().enumerate() {
         *o = match logits_with(x, cols, r, opts) {
             Err(()) => f32::NAN,

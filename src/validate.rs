@@ -266,3 +266,21 @@ pub(crate) fn glu_rows(x: &[f32], y: &[f32], cols: usize, act: Activation) -> Re
     }
     act.validate()
 }
+
+/// The checks of log-sum-exp: those of [`softmax_with`] on `x`, then one output per row.
+/// Returns the number of rows.
+pub(crate) fn log_sum_exp(
+    x: &[f32],
+    out: &[f32],
+    cols: usize,
+    opts: &SoftmaxOptions<'_>,
+) -> Result<usize, Error> {
+    let rows = softmax_with(x, None, cols, opts)?;
+    if out.len() != rows {
+        return Err(Error::OutputRows {
+            len: out.len(),
+            rows,
+        });
+    }
+    Ok(rows)
+}
