@@ -161,9 +161,16 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
             }
             for b in 0..B {
                 match log_of_sum(partial[b]).filter(|_| max[b].is_finite()) {
+                    Some(log_sum) if shift[b].scale == 1.0 => rows[b].map_last(
+                        simd,
+                        LogSub::<false> {
+                            shift: shift[b],
+                            log_sum,
+                        },
+                    ),
                     Some(log_sum) => rows[b].map_last(
                         simd,
-                        LogSub {
+                        LogSub::<true> {
                             shift: shift[b],
                             log_sum,
                         },
@@ -459,7 +466,7 @@ fn map_plain<S: Simd, I: RowIo>(simd: S, io: &mut I, f: Finish, kind: Kind) {
         ),
         Kind::LogSoftmax => io.map_last(
             simd,
-            LogSub {
+            LogSub::<false> {
                 shift: Shift {
                     at: f.hi,
                     scale: 1.0,
@@ -646,7 +653,7 @@ fn long_row<I: RowIo>(arch: pulp::Arch, io: I, r: usize, spec: &Spec<'_>, thread
                     elementwise::run(arch, single, Cost::Rows, live, k);
                 }
                 Kind::LogSoftmax => {
-                    let k = LogSub {
+                    let k = LogSub::<false> {
                         shift: Shift {
                             at: f.hi,
                             scale: 1.0,

@@ -626,20 +626,21 @@ impl Unary for Scale {
 }
 
 /// Log-softmax's last pass: `y = scale * (x - max) - log(sum)` (`max`: the `x` of the largest
-/// logit, see [`Shift`]).
+/// logit, see [`Shift`]); `SCALED == false` for scale 1 (`(x - max) - log(sum)`), chosen once
+/// per row rather than per vector.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct LogSub {
+pub(crate) struct LogSub<const SCALED: bool = false> {
     pub(crate) shift: Shift,
     pub(crate) log_sum: f32,
 }
 
-impl Unary for LogSub {
+impl<const SCALED: bool> Unary for LogSub<SCALED> {
     const COST: Cost = Cost::Memory;
     #[inline(always)]
     fn apply<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
         let log_sum = simd.splat_f32s(self.log_sum);
         let m = self.shift.splat(simd);
-        if self.shift.scale == 1.0 {
+        if !SCALED {
             return log_sub(simd, x, m.m, log_sum);
         }
         // `-inf` logits stay `-inf` (their low part is NaN).
