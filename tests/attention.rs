@@ -475,6 +475,20 @@ fn log_sum_exp_within_its_bound() {
             }
         }
     }
+    // A row with `+inf` (or NaN) is NaN, as softmax; a fully `-inf` row too (default policy).
+    let x = [
+        1.0_f32,
+        f32::INFINITY,
+        2.0,
+        f32::NAN,
+        f32::NEG_INFINITY,
+        f32::NEG_INFINITY,
+    ];
+    for (b, k) in backends() {
+        let mut out = [0.0_f32; 3];
+        k.log_sum_exp(&x, &mut out, 2).unwrap();
+        assert!(out.iter().all(|v| v.is_nan()), "{b}: {out:?}");
+    }
     // The plain form is the default options'.
     let x = [1.0_f32, 2.0, 3.0, 4.0];
     let mut a = [0.0; 2];
