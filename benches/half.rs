@@ -6,6 +6,8 @@
 //! Group `half_activate`: `activate` on f32 and `activate_f16`/`activate_bf16` on the best
 //! backend with automatic threading (the free functions), relu (memory-bound) and sigmoid
 //! (compute-bound), at 4096 and 16 Mi elements, inputs uniform in [-8, 8].
+//! Group `half_softmax`: softmax and log-softmax on f32, f16 and bf16 rows, best backend, one
+//! thread: 64 x 1024 (attention rows, in L2) and 4 x 128 Ki (vocabulary-sized rows).
 //!
 //! Then `ratios`: each pair timed alternately in the same run (the fastest of 31 rounds of a few
 //! calls each), printed as `ratio <what>: <x>` lines, elements per second over elements per
@@ -173,6 +175,46 @@ impl Activations {
     }
 }
 
+/// Softmax shapes `(rows, cols)`: attention rows in L2, and vocabulary-sized rows (longer
+/// than the 8 Ki elements the half path widens whole: computed chunk by chunk).
+const SOFTMAX_SHAPES: [(usize, usize); 2] = [(64, 1024), (4, 128 << 10)];
+
+impl Activations {
+    /// Softmax (`log`: log-softmax) over rows of `cols`, on the best backend, one thread.
+    fn rows(&mut self, k: &Kernels, log: bool, s: Storage, cols: usize) {
+        match (s, log) {
+            (Storage::F32, false) => k.softmax(black_box(&self.x32), &mut self.y32, cols),
+            (Storage::F32, true) => k.log_softmax(black_box(&self.x32), &mut self.y32, cols),
+            (Storage::F16, false) => k.softmax_f16(black_box(&self.x16), &mut self.y16, cols),
+            (Storage::F16, true) => k.log_softmax_f16(black_box(&self.x16), &mut self.y16, cols),
+            (Storage::Bf16, false) => k.softmax_bf16(black_box(&self.xb), &mut self.yb, cols),
+            (Storage::Bf16, true) => k.log_softmax_bf16(black_box(&self.xb), &mut self.yb, cols),
+        }
+        .unwrap();
+    }
+}
+
+fn softmax(c: &mut Criterion) {
+    let mut g = c.benchmark_group("half_softmax");
+    let k = Kernels::global().sequential();
+    for (rows, cols) in SOFTMAX_SHAPES {
+        let n = rows * cols;
+        let mut bufs = Activations::new(n);
+        g.throughput(Throughput::Elements(n as u64));
+        for (log, what) in [(false, "softmax"), (true, "log_softmax")] {
+            for (s, name) in [
+                (Storage::F32, "f32"),
+                (Storage::F16, "f16"),
+                (Storage::Bf16, "bf16"),
+            ] {
+                let id = BenchmarkId::new(format!("{what}/{name}"), format!("{rows}x{cols}"));
+                g.bench_function(id, |bn| bn.iter(|| bufs.rows(&k, log, s, cols)));
+            }
+        }
+    }
+    g.finish();
+}
+
 fn activate(c: &mut Criterion) {
     let mut g = c.benchmark_group("half_activate");
     for n in ACTIVATE_LENS {
@@ -244,6 +286,23 @@ fn ratios() {
             }
         }
     }
+    for (rows, cols) in SOFTMAX_SHAPES {
+        let mut bufs = Activations::new(rows * cols);
+        for (log, what) in [(false, "softmax"), (true, "log_softmax")] {
+            for (s, name) in [(Storage::F16, "f16"), (Storage::Bf16, "bf16")] {
+                let cell = std::cell::RefCell::new(&mut bufs);
+                let (half, single) = paired(
+                    20,
+                    || cell.borrow_mut().rows(&best, log, s, cols),
+                    || cell.borrow_mut().rows(&best, log, Storage::F32, cols),
+                );
+                println!(
+                    "ratio {what} {rows}x{cols}, {name} / f32 (elements/s, one thread): {:.2}",
+                    single / half
+                );
+            }
+        }
+    }
 }
 
 /// The conversions' ratios at `n` elements.
@@ -274,6 +333,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     convert(&mut c);
     activate(&mut c);
+    softmax(&mut c);
     c.final_summary();
     ratios();
 }

@@ -2,7 +2,7 @@
 //! 2^32 of them.
 //!
 //! This is the machinery behind the crate's exhaustive accuracy proof (`tests/exhaustive.rs`)
-//! and the example's accuracy column. It allocates, uses rayon and asserts, so it sits behind
+//! and the example's accuracy column. It allocates, uses threads and asserts, so it sits behind
 //! the opt-in cargo feature `testing`; with it, an embedder can re-run the proof on their own
 //! CPU:
 //!
@@ -24,8 +24,6 @@
 //! ```
 
 use core::ops::Range;
-
-use rayon::prelude::*;
 
 use crate::{Activation, Kernels, reference, ulp};
 
@@ -141,7 +139,7 @@ impl Inputs<'_> {
 }
 
 /// Evaluates every kernel on every input and compares with `reference`, computed once per
-/// input. Runs in parallel on the current rayon pool, in blocks that stay in L2; the kernels
+/// input. Runs in parallel (on the current rayon pool with the `rayon` feature), in blocks that stay in L2; the kernels
 /// should be sequential ones (the parallelism is here). Returns one report per kernel, in
 /// order.
 ///
@@ -187,25 +185,60 @@ where
         assert!(step > 0, "a stride of 0");
         let count = bits.end.saturating_sub(bits.start).div_ceil(step);
         let blocks = count.div_ceil(BLOCK as u64);
-        (0..blocks)
-            .into_par_iter()
-            .fold(empty, |reports, b| {
-                let lo = b * BLOCK as u64;
-                let hi = (lo + BLOCK as u64).min(count);
-                let x: Vec<f32> = (lo..hi)
-                    .map(|i| f32::from_bits((bits.start + i * step) as u32))
-                    .collect();
-                block(reports, &x)
-            })
-            .reduce(empty, merge)
+        fold_blocks(blocks, empty, merge, |reports, b| {
+            let lo = b * BLOCK as u64;
+            let hi = (lo + BLOCK as u64).min(count);
+            let x: Vec<f32> = (lo..hi)
+                .map(|i| f32::from_bits((bits.start + i * step) as u32))
+                .collect();
+            block(reports, &x)
+        })
     };
     match inputs {
         Inputs::Bits(bits) => patterns(bits, 1),
         Inputs::Strided(bits, step) => patterns(bits, step),
-        Inputs::Values(values) => values
-            .par_chunks(BLOCK)
-            .fold(empty, block)
-            .reduce(empty, merge),
+        Inputs::Values(values) => {
+            let blocks = values.len().div_ceil(BLOCK) as u64;
+            fold_blocks(blocks, empty, merge, |reports, b| {
+                let lo = b as usize * BLOCK;
+                block(reports, &values[lo..values.len().min(lo + BLOCK)])
+            })
+        }
+    }
+}
+
+/// `fold` over the block indices `0..blocks` in parallel, the partial results `merge`d in
+/// the order of their blocks. With the `rayon` feature on the current rayon pool; without it
+/// on scoped threads, one per available core.
+fn fold_blocks<T, E, M, F>(blocks: u64, empty: E, merge: M, fold: F) -> T
+where
+    T: Send,
+    E: Fn() -> T + Sync,
+    M: Fn(T, T) -> T + Sync,
+    F: Fn(T, u64) -> T + Sync,
+{
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        (0..blocks)
+            .into_par_iter()
+            .fold(&empty, &fold)
+            .reduce(&empty, &merge)
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        // Contiguous ranges of blocks, merged in order (as rayon's indexed reduce does).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let range = |t: u64| blocks * t / threads..blocks * (t + 1) / threads;
+        let work = |t: u64| range(t).fold(empty(), &fold);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (1..threads).map(|t| s.spawn(move || work(t))).collect();
+            let mut acc = work(0);
+            for h in handles {
+                acc = merge(acc, h.join().expect("a measuring thread panicked"));
+            }
+            acc
+        })
     }
 }
 

@@ -4,6 +4,8 @@
 
 use half::{bf16, f16};
 
+use crate::drive::half_rows;
+use crate::drive::rows::Kind;
 use crate::simd::convert::Element;
 use crate::simd::half_io::{Convert, ConvertInPlace};
 use crate::simd::io::Io;
@@ -164,6 +166,125 @@ impl Kernels {
         self.activate_inplace_as(act, x)
     }
 
+    /// Softmax over the rows of a row-major `f16` matrix of `cols` columns, computed in `f32`:
+    /// the result is bit for bit [`Kernels::softmax`] of the widened matrix, rounded once to
+    /// `f16` ([`Kernels::f32_to_f16`]), so within softmax's `f32` bound plus half an `f16` ulp
+    /// of the exact value (the README tabulates the measured maxima); special rows (NaN,
+    /// `+inf`, all `-inf`) as there. No intermediate buffer on the heap: rows are widened
+    /// into a stack buffer, a few thousand elements at a time.
+    ///
+    /// Errors (before anything is written): as [`Kernels::softmax`].
+    ///
+    /// ```
+    /// use simd_activations::{Kernels, f16};
+    ///
+    /// let x = [f16::from_f32(1.0), f16::from_f32(1.0), f16::NEG_INFINITY];
+    /// let mut y = [f16::ZERO; 3];
+    /// Kernels::global().softmax_f16(&x, &mut y, 3)?;
+    /// assert_eq!(y, [f16::from_f32(0.5), f16::from_f32(0.5), f16::ZERO]);
+    /// # Ok::<(), simd_activations::Error>(())
+    /// ```
+    pub fn softmax_f16(&self, x: &[f16], y: &mut [f16], cols: usize) -> Result<(), Error> {
+        self.rows_as(x, y, cols, Kind::Softmax)
+    }
+
+    /// In-place [`Kernels::softmax_f16`] (the same bits).
+    ///
+    /// Errors: as [`Kernels::softmax_inplace`] (then `x` is untouched).
+    pub fn softmax_f16_inplace(&self, x: &mut [f16], cols: usize) -> Result<(), Error> {
+        self.rows_inplace_as(x, cols, Kind::Softmax)
+    }
+
+    /// [`Kernels::softmax_f16`] on `bf16` storage: [`Kernels::softmax`] of the widened
+    /// matrix rounded once to `bf16`, bit for bit.
+    ///
+    /// Errors (before anything is written): as [`Kernels::softmax`].
+    ///
+    /// ```
+    /// use simd_activations::{Kernels, bf16};
+    ///
+    /// let x = [bf16::from_f32(0.0), bf16::from_f32(2.0)];
+    /// let mut y = [bf16::ZERO; 2];
+    /// Kernels::global().softmax_bf16(&x, &mut y, 2)?;
+    /// assert_eq!(y, [bf16::from_f32(0.119_202_92), bf16::from_f32(0.880_797_1)]);
+    /// # Ok::<(), simd_activations::Error>(())
+    /// ```
+    pub fn softmax_bf16(&self, x: &[bf16], y: &mut [bf16], cols: usize) -> Result<(), Error> {
+        self.rows_as(x, y, cols, Kind::Softmax)
+    }
+
+    /// In-place [`Kernels::softmax_bf16`] (the same bits).
+    ///
+    /// Errors: as [`Kernels::softmax_inplace`] (then `x` is untouched).
+    pub fn softmax_bf16_inplace(&self, x: &mut [bf16], cols: usize) -> Result<(), Error> {
+        self.rows_inplace_as(x, cols, Kind::Softmax)
+    }
+
+    /// Log-softmax over the rows of a row-major `f16` matrix: bit for bit
+    /// [`Kernels::log_softmax`] of the widened matrix, rounded once to `f16`.
+    ///
+    /// Errors (before anything is written): as [`Kernels::softmax`].
+    ///
+    /// ```
+    /// use simd_activations::{Kernels, f16};
+    ///
+    /// let x = [f16::from_f32(3.0), f16::from_f32(3.0)];
+    /// let mut y = [f16::ZERO; 2];
+    /// Kernels::global().log_softmax_f16(&x, &mut y, 2)?;
+    /// assert_eq!(y, [f16::from_f32(-std::f32::consts::LN_2); 2]);
+    /// # Ok::<(), simd_activations::Error>(())
+    /// ```
+    pub fn log_softmax_f16(&self, x: &[f16], y: &mut [f16], cols: usize) -> Result<(), Error> {
+        self.rows_as(x, y, cols, Kind::LogSoftmax)
+    }
+
+    /// In-place [`Kernels::log_softmax_f16`] (the same bits).
+    ///
+    /// Errors: as [`Kernels::softmax_inplace`] (then `x` is untouched).
+    pub fn log_softmax_f16_inplace(&self, x: &mut [f16], cols: usize) -> Result<(), Error> {
+        self.rows_inplace_as(x, cols, Kind::LogSoftmax)
+    }
+
+    /// [`Kernels::log_softmax_f16`] on `bf16` storage: [`Kernels::log_softmax`] of the
+    /// widened matrix rounded once to `bf16`, bit for bit.
+    ///
+    /// Errors (before anything is written): as [`Kernels::softmax`].
+    pub fn log_softmax_bf16(&self, x: &[bf16], y: &mut [bf16], cols: usize) -> Result<(), Error> {
+        self.rows_as(x, y, cols, Kind::LogSoftmax)
+    }
+
+    /// In-place [`Kernels::log_softmax_bf16`] (the same bits).
+    ///
+    /// Errors: as [`Kernels::softmax_inplace`] (then `x` is untouched).
+    pub fn log_softmax_bf16_inplace(&self, x: &mut [bf16], cols: usize) -> Result<(), Error> {
+        self.rows_inplace_as(x, cols, Kind::LogSoftmax)
+    }
+
+    /// Softmax or log-softmax from `x` to `y`, both in the storage type `A`.
+    fn rows_as<A: Element>(
+        &self,
+        x: &[A],
+        y: &mut [A],
+        cols: usize,
+        kind: Kind,
+    ) -> Result<(), Error> {
+        validate::rows(x, Some(y), cols)?;
+        half_rows::run(self.arch, self.threading, Convert { x, y }, cols, kind);
+        Ok(())
+    }
+
+    /// Softmax or log-softmax of `x` in place, in the storage type `A`.
+    fn rows_inplace_as<A: Element>(
+        &self,
+        x: &mut [A],
+        cols: usize,
+        kind: Kind,
+    ) -> Result<(), Error> {
+        validate::rows(x, None, cols)?;
+        half_rows::run(self.arch, self.threading, ConvertInPlace(x), cols, kind);
+        Ok(())
+    }
+
     /// A conversion: the identity kernel from one storage type to another.
     fn convert<A: Element, B: Element>(&self, x: &[A], y: &mut [B]) -> Result<(), Error> {
         validate::same_len(x, y)?;
@@ -284,4 +405,57 @@ pub fn activate_bf16(act: Activation, x: &[bf16], y: &mut [bf16]) -> Result<(), 
 /// In-place [`activate_bf16`].
 pub fn activate_bf16_inplace(act: Activation, x: &mut [bf16]) -> Result<(), Error> {
     Kernels::global().activate_bf16_inplace(act, x)
+}
+
+/// Softmax over the rows of an `f16` matrix on the best backend; see [`Kernels::softmax_f16`].
+///
+/// ```
+/// use simd_activations::f16;
+///
+/// let x = vec![f16::from_f32(0.25); 8];
+/// let mut y = vec![f16::ZERO; 8];
+/// simd_activations::softmax_f16(&x, &mut y, 4)?;
+/// assert!(y.iter().all(|&v| v == f16::from_f32(0.25)));
+/// # Ok::<(), simd_activations::Error>(())
+/// ```
+pub fn softmax_f16(x: &[f16], y: &mut [f16], cols: usize) -> Result<(), Error> {
+    Kernels::global().softmax_f16(x, y, cols)
+}
+
+/// In-place [`softmax_f16`]; see [`Kernels::softmax_f16_inplace`].
+pub fn softmax_f16_inplace(x: &mut [f16], cols: usize) -> Result<(), Error> {
+    Kernels::global().softmax_f16_inplace(x, cols)
+}
+
+/// Softmax over the rows of a `bf16` matrix on the best backend; see
+/// [`Kernels::softmax_bf16`].
+pub fn softmax_bf16(x: &[bf16], y: &mut [bf16], cols: usize) -> Result<(), Error> {
+    Kernels::global().softmax_bf16(x, y, cols)
+}
+
+/// In-place [`softmax_bf16`]; see [`Kernels::softmax_bf16_inplace`].
+pub fn softmax_bf16_inplace(x: &mut [bf16], cols: usize) -> Result<(), Error> {
+    Kernels::global().softmax_bf16_inplace(x, cols)
+}
+
+/// Log-softmax over the rows of an `f16` matrix on the best backend; see
+/// [`Kernels::log_softmax_f16`].
+pub fn log_softmax_f16(x: &[f16], y: &mut [f16], cols: usize) -> Result<(), Error> {
+    Kernels::global().log_softmax_f16(x, y, cols)
+}
+
+/// In-place [`log_softmax_f16`]; see [`Kernels::log_softmax_f16_inplace`].
+pub fn log_softmax_f16_inplace(x: &mut [f16], cols: usize) -> Result<(), Error> {
+    Kernels::global().log_softmax_f16_inplace(x, cols)
+}
+
+/// Log-softmax over the rows of a `bf16` matrix on the best backend; see
+/// [`Kernels::log_softmax_bf16`].
+pub fn log_softmax_bf16(x: &[bf16], y: &mut [bf16], cols: usize) -> Result<(), Error> {
+    Kernels::global().log_softmax_bf16(x, y, cols)
+}
+
+/// In-place [`log_softmax_bf16`]; see [`Kernels::log_softmax_bf16_inplace`].
+pub fn log_softmax_bf16_inplace(x: &mut [bf16], cols: usize) -> Result<(), Error> {
+    Kernels::global().log_softmax_bf16_inplace(x, cols)
 }

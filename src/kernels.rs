@@ -25,7 +25,9 @@ use crate::{Backend, Error, validate};
 /// does where splitting has timed faster than one thread in the policy's earlier calls of that
 /// kind and size on this machine; called inside `ThreadPool::install`, it uses that pool.
 /// [`Kernels::sequential`] never touches rayon. Results are the same bits whatever the split.
-/// No method allocates.
+/// No method allocates. Without the crate's `rayon` feature (on by default) every call runs on
+/// the calling thread, and the threading methods ([`Kernels::sequential`],
+/// [`Kernels::parallel_threshold`], [`Kernels::automatic_threading`]) change nothing.
 ///
 /// ```
 /// use simd_activations::{Backend, Kernels};
@@ -81,7 +83,7 @@ impl Kernels {
     }
 
     /// The same handle, never using threads: every call runs on the calling thread and makes no
-    /// rayon call.
+    /// rayon call (without the `rayon` feature every handle is like this).
     #[must_use]
     pub fn sequential(self) -> Kernels {
         Kernels {
@@ -100,6 +102,8 @@ impl Kernels {
     /// log-softmax (`rows * cols`; a single row is split across threads from 256 Ki on); and
     /// above them it splits only where splitting has timed faster. A `parallel_threshold`
     /// handle splits every call from `min_len` on, unconditionally.
+    ///
+    /// Without the `rayon` feature: no effect (every call runs on the calling thread).
     #[must_use]
     pub fn parallel_threshold(self, min_len: usize) -> Kernels {
         Kernels {
@@ -108,7 +112,8 @@ impl Kernels {
         }
     }
 
-    /// The same handle with the automatic threading policy (the default).
+    /// The same handle with the automatic threading policy (the default; without the `rayon`
+    /// feature, no effect).
     #[must_use]
     pub fn automatic_threading(self) -> Kernels {
         Kernels {

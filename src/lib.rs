@@ -116,7 +116,7 @@
 //! # Allocation
 //! No kernel allocates; the one allocating function of the default API is
 //! [`Backend::supported`], which returns a `Vec`. The measuring machinery (`accuracy`, which
-//! allocates, uses rayon and asserts) and the naive baselines (`naive`) are behind the opt-in
+//! allocates, uses threads and asserts) and the naive baselines (`naive`) are behind the opt-in
 //! cargo feature `testing`, which the crate's tests, benches and example enable. A sequential call ([`Kernels::sequential`], or any input below
 //! the parallel threshold) makes no heap allocation at all. A call split across threads from
 //! inside a rayon pool (`pool.install(..)`) allocates nothing once the pool has run it once.
@@ -124,6 +124,15 @@
 //! allocates one small block per 63 jobs it carries: rayon's cost, not the crate's, and avoided
 //! by calling from inside a pool or with a sequential handle. `tests/no_alloc.rs` checks this
 //! with a counting allocator.
+//!
+//! # Cargo features
+//! - `rayon` (default): long calls may split across the threads of the current rayon pool
+//!   (see [`Kernels`]). Without it (`default-features = false`), for engines that run their
+//!   own scheduler or targets without threads, rayon is not a dependency, every call runs on
+//!   the calling thread, the API is the same, and the threading methods of [`Kernels`] change
+//!   nothing. Results are the same bits either way.
+//! - `testing` (off): the measuring machinery (`accuracy`) and the naive `std` baselines
+//!   (`naive`), for re-running the accuracy proof on one's own CPU.
 
 #![warn(missing_docs)]
 
@@ -158,7 +167,9 @@ pub use error::Error;
 pub use half::{bf16, f16};
 pub use half_precision::{
     activate_bf16, activate_bf16_inplace, activate_f16, activate_f16_inplace, bf16_to_f32,
-    f16_to_f32, f32_to_bf16, f32_to_f16,
+    f16_to_f32, f32_to_bf16, f32_to_f16, log_softmax_bf16, log_softmax_bf16_inplace,
+    log_softmax_f16, log_softmax_f16_inplace, softmax_bf16, softmax_bf16_inplace, softmax_f16,
+    softmax_f16_inplace,
 };
 pub use kernels::Kernels;
 pub use softmax_options::{Mask, MaskedRows, SoftmaxOptions};

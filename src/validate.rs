@@ -127,7 +127,7 @@ pub(crate) fn prelu(len: usize, slopes: &[f32], inner: usize) -> Result<(), Erro
 
 /// The checks of softmax and log-softmax: `cols > 0` divides `x.len()`, and `y` (if any) has
 /// the length of `x`.
-pub(crate) fn rows(x: &[f32], y: Option<&[f32]>, cols: usize) -> Result<(), Error> {
+pub(crate) fn rows<T>(x: &[T], y: Option<&[T]>, cols: usize) -> Result<(), Error> {
     divides("x.len()", x.len(), "cols", cols)?;
     match y {
         Some(y) => same_len(x, y),

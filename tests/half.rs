@@ -7,6 +7,9 @@
 //!   inputs of each half type, out of place and in place: bit for bit the `f32` kernel's result
 //!   rounded by `half`'s `from_f32`; `--nocapture` prints the accuracy table of the README (max
 //!   ULP of the half result against the exact value);
+//! - softmax and log-softmax on half storage: bit for bit the `f32` kernel's rows rounded by
+//!   `from_f32`, for row lengths from 1 to past the online threshold, special rows, in place;
+//!   `--nocapture` prints their accuracy rows (max ULP against the exact value);
 //! - lengths and misaligned starts (the tails), and the errors (nothing written).
 
 mod common;
@@ -34,10 +37,34 @@ trait Half: Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static {
         y: &mut [Self],
     ) -> Result<(), Error>;
     fn activate_inplace(k: Option<&Kernels>, a: Activation, x: &mut [Self]) -> Result<(), Error>;
+    /// Softmax (`log`: log-softmax) over rows of `cols`, out of place (`y`) or in place.
+    fn rows(
+        k: Option<&Kernels>,
+        log: bool,
+        x: &[Self],
+        y: &mut [Self],
+        cols: usize,
+    ) -> Result<(), Error>;
+    fn rows_inplace(
+        k: Option<&Kernels>,
+        log: bool,
+        x: &mut [Self],
+        cols: usize,
+    ) -> Result<(), Error>;
 }
 
 macro_rules! impl_half {
-    ($t:ident, $to:ident, $from:ident, $act:ident, $act_inplace:ident) => {
+    (
+        $t:ident,
+        $to:ident,
+        $from:ident,
+        $act:ident,
+        $act_inplace:ident,
+        $sm:ident,
+        $sm_inplace:ident,
+        $lsm:ident,
+        $lsm_inplace:ident
+    ) => {
         impl Half for $t {
             const NAME: &'static str = stringify!($t);
             fn from_bits(b: u16) -> Self {
@@ -91,6 +118,33 @@ macro_rules! impl_half {
                     None => simd_activations::$act_inplace(a, x),
                 }
             }
+            fn rows(
+                k: Option<&Kernels>,
+                log: bool,
+                x: &[Self],
+                y: &mut [Self],
+                cols: usize,
+            ) -> Result<(), Error> {
+                match (k, log) {
+                    (Some(k), false) => k.$sm(x, y, cols),
+                    (Some(k), true) => k.$lsm(x, y, cols),
+                    (None, false) => simd_activations::$sm(x, y, cols),
+                    (None, true) => simd_activations::$lsm(x, y, cols),
+                }
+            }
+            fn rows_inplace(
+                k: Option<&Kernels>,
+                log: bool,
+                x: &mut [Self],
+                cols: usize,
+            ) -> Result<(), Error> {
+                match (k, log) {
+                    (Some(k), false) => k.$sm_inplace(x, cols),
+                    (Some(k), true) => k.$lsm_inplace(x, cols),
+                    (None, false) => simd_activations::$sm_inplace(x, cols),
+                    (None, true) => simd_activations::$lsm_inplace(x, cols),
+                }
+            }
         }
     };
 }
@@ -100,14 +154,22 @@ impl_half!(
     f16_to_f32,
     f32_to_f16,
     activate_f16,
-    activate_f16_inplace
+    activate_f16_inplace,
+    softmax_f16,
+    softmax_f16_inplace,
+    log_softmax_f16,
+    log_softmax_f16_inplace
 );
 impl_half!(
     bf16,
     bf16_to_f32,
     f32_to_bf16,
     activate_bf16,
-    activate_bf16_inplace
+    activate_bf16_inplace,
+    softmax_bf16,
+    softmax_bf16_inplace,
+    log_softmax_bf16,
+    log_softmax_bf16_inplace
 );
 
 /// Every one of the 2^16 bit patterns.
@@ -463,6 +525,27 @@ fn errors_write_nothing<H: Half>() {
         assert_eq!(z, x);
         assert_eq!(y32, [7.0; 4]);
         assert!(y.iter().all(|h| h.to_bits() == 0x1234));
+        for log in [false, true] {
+            assert_eq!(
+                H::rows(k, log, &x[..4], &mut y, 0),
+                Err(Error::ZeroDimension { name: "cols" })
+            );
+            assert!(matches!(
+                H::rows(k, log, &x[..4], &mut y, 3),
+                Err(Error::NotDivisible { .. })
+            ));
+            assert_eq!(H::rows(k, log, &x, &mut y, 1), Err(mismatch));
+            assert!(matches!(
+                H::rows_inplace(k, log, &mut z, 2),
+                Err(Error::NotDivisible { .. })
+            ));
+            assert_eq!(
+                H::rows_inplace(k, log, &mut z, 0),
+                Err(Error::ZeroDimension { name: "cols" })
+            );
+            assert_eq!(z, x);
+            assert!(y.iter().all(|h| h.to_bits() == 0x1234));
+        }
     }
 }
 
@@ -474,4 +557,118 @@ fn f16_errors_write_nothing() {
 #[test]
 fn bf16_errors_write_nothing() {
     errors_write_nothing::<bf16>();
+}
+
+/// A matrix of `rows x cols` half logits spread over `spread` around 0, with special rows
+/// (a NaN, a `+inf`, all `-inf`, some `-inf` entries, one huge value) among the first ones.
+fn logits<H: Half>(rows: usize, cols: usize, spread: f64, seed: u64) -> Vec<H> {
+    let mut rng = common::Rng(seed);
+    let mut x: Vec<H> = (0..rows * cols)
+        .map(|_| H::from_f32(rng.uniform(-spread, spread)))
+        .collect();
+    let row = |r: usize| r * cols..(r + 1) * cols;
+    if rows >= 6 {
+        x[row(0)][cols / 2] = H::from_f32(f32::NAN);
+        x[row(1)][cols - 1] = H::from_f32(f32::INFINITY);
+        x[row(2)].fill(H::from_f32(f32::NEG_INFINITY));
+        for v in x[row(3)].iter_mut().step_by(3) {
+            *v = H::from_f32(f32::NEG_INFINITY);
+        }
+        x[row(4)][0] = H::from_f32(60000.0);
+    }
+    x
+}
+
+/// Softmax and log-softmax on half storage against the `f32` kernel on the widened matrix,
+/// rounded by `half`'s `from_f32`, bit for bit, on every handle; accuracy against the exact
+/// value (the `f64` reference rounded to `f32`, then as [`half_ulp_from_exact`]).
+fn softmax_rows<H: Half>(spread: f64) {
+    let shapes = [
+        (6, 1),
+        (7, 2),
+        (9, 3),
+        (12, 7),
+        (8, 16),
+        (17, 33),
+        (9, 100),
+        (16, 256),
+        (6, 257),
+        (6, 1000),
+        (6, 4096),
+        (6, 4097),
+        (6, 5000),
+        (2, 8192),
+        (6, 8193),
+        (3, 20000),
+        (1, 70000),
+        (1, 300_000),
+    ];
+    let mut worst = [(0_u32, 0_usize); 2];
+    for (i, &(rows, cols)) in shapes.iter().enumerate() {
+        let x = logits::<H>(rows, cols, spread, i as u64 + 1);
+        let x32: Vec<f32> = x.iter().map(|h| h.to_f32()).collect();
+        let labels: Vec<String> = (0..x.len())
+            .map(|i| format!("row {} col {}", i / cols, i % cols))
+            .collect();
+        for (log, name) in [(false, "softmax"), (true, "log_softmax")] {
+            for (how, k) in common::handles() {
+                let mut y32 = vec![0.0_f32; x.len()];
+                match (&k, log) {
+                    (Some(k), false) => k.softmax(&x32, &mut y32, cols).unwrap(),
+                    (Some(k), true) => k.log_softmax(&x32, &mut y32, cols).unwrap(),
+                    (None, false) => simd_activations::softmax(&x32, &mut y32, cols).unwrap(),
+                    (None, true) => simd_activations::log_softmax(&x32, &mut y32, cols).unwrap(),
+                }
+                let want: Vec<H> = y32.iter().map(|&v| H::from_f32(v)).collect();
+                let mut y = vec![H::from_bits(0x1234); x.len()];
+                H::rows(k.as_ref(), log, &x, &mut y, cols).unwrap();
+                if let Some(d) = first_difference(&labels, &y, &want) {
+                    panic!("{name} on {} {rows}x{cols} {how}: {d}", H::NAME);
+                }
+                let mut z = x.clone();
+                H::rows_inplace(k.as_ref(), log, &mut z, cols).unwrap();
+                if let Some(d) = first_difference(&labels, &z, &want) {
+                    panic!("{name} in place on {} {rows}x{cols} {how}: {d}", H::NAME);
+                }
+            }
+            let mut r32 = vec![0.0_f32; x.len()];
+            if log {
+                reference::log_softmax(&x32, &mut r32, cols).unwrap();
+            } else {
+                reference::softmax(&x32, &mut r32, cols).unwrap();
+            }
+            let mut y = vec![H::from_bits(0); x.len()];
+            H::rows(None, log, &x, &mut y, cols).unwrap();
+            for (j, (&g, &r)) in y.iter().zip(&r32).enumerate() {
+                let u = half_ulp_from_exact(g, r);
+                assert!(
+                    u <= 1,
+                    "{name} on {} {rows}x{cols} at {}: {u} half ULP from the exact value",
+                    H::NAME,
+                    labels[j]
+                );
+                let w = &mut worst[usize::from(log)];
+                w.0 = w.0.max(u);
+                w.1 += usize::from(u > 0);
+            }
+        }
+    }
+    for (log, (max, off)) in [false, true].iter().zip(worst) {
+        let name = if *log { "log_softmax" } else { "softmax" };
+        println!(
+            "| {name} | {} | best | {max} | - | {off} (of {}) |",
+            H::NAME,
+            shapes.iter().map(|(r, c)| r * c).sum::<usize>()
+        );
+    }
+}
+
+#[test]
+fn softmax_f16_rows_bit_for_bit() {
+    softmax_rows::<f16>(12.0);
+}
+
+#[test]
+fn softmax_bf16_rows_bit_for_bit() {
+    softmax_rows::<bf16>(80.0);
 }

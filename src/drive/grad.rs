@@ -205,7 +205,7 @@ fn split_rows<G: GradIo>(
     let mid = y.len().div_ceil(piece) / 2 * piece;
     let (ya, yb) = y.split_at(mid);
     let (a, b) = io.split_at(mid);
-    rayon::join(
+    super::join(
         || split_rows(arch, ya, a, cols, kind, piece),
         || split_rows(arch, yb, b, cols, kind, piece),
     );
@@ -261,7 +261,7 @@ fn par_sum(arch: pulp::Arch, y: &[f32], dy: &[f32], kind: RowGrad, leaf_chunks: 
     let mid = tree_split(n) * CHUNK;
     let (ya, yb) = y.split_at(mid);
     let (da, db) = dy.split_at(mid);
-    let (a, b) = rayon::join(
+    let (a, b) = super::join(
         || par_sum(arch, ya, da, kind, leaf_chunks),
         || par_sum(arch, yb, db, kind, leaf_chunks),
     );
@@ -276,7 +276,7 @@ fn par_apply<G: GradIo>(arch: pulp::Arch, y: &[f32], io: G, f: RowFn, piece: usi
     let mid = y.len().div_ceil(piece) / 2 * piece;
     let (ya, yb) = y.split_at(mid);
     let (a, b) = io.split_at(mid);
-    rayon::join(
+    super::join(
         || par_apply(arch, ya, a, f, piece),
         || par_apply(arch, yb, b, f, piece),
     );
@@ -370,7 +370,7 @@ fn window_tree(
     let (a, b) = w.split(k);
     let mut r = [0.0_f64; WINDOW];
     if parallel {
-        rayon::join(
+        super::join(
             || window_tree(arch, true, a, out, first_leaf, half, total),
             || {
                 window_tree(

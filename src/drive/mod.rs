@@ -7,13 +7,15 @@
 //! above it the automatic policy times its calls and splits only where splitting has measured
 //! faster on this machine ([`adaptive`]).
 //! Splitting uses `rayon::join`, so a call made inside a user's `ThreadPool::install` runs on
-//! that pool and uses its thread count. [`elementwise`] drives the elementwise kernels (one or
+//! that pool and uses its thread count. Without the `rayon` feature there is one thread:
+//! [`current_num_threads`] is 1, so no plan splits, and [`join`] runs its two halves in turn. [`elementwise`] drives the elementwise kernels (one or
 //! two inputs), [`rows`] softmax and log-softmax, both through [`split`].
 
 pub(crate) mod adaptive;
 pub(crate) mod elementwise;
 pub(crate) mod fused;
 pub(crate) mod grad;
+pub(crate) mod half_rows;
 pub(crate) mod rows;
 
 use crate::simd::io::Io;
@@ -97,7 +99,7 @@ impl Threading {
         if len < min_len {
             return whole;
         }
-        let threads = rayon::current_num_threads();
+        let threads = current_num_threads();
         if threads <= 1 {
             return whole;
         }
@@ -166,8 +168,41 @@ where
     }
     let mid = len.div_ceil(piece_len) / 2 * piece_len;
     let (a, b) = io.split_at(mid);
-    rayon::join(
+    join(
         || split(a, start, piece_len, f),
         || split(b, start + mid, piece_len, f),
     );
+}
+
+/// The threads of the current rayon pool; 1 without the `rayon` feature.
+#[inline]
+pub(crate) fn current_num_threads() -> usize {
+    #[cfg(feature = "rayon")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        1
+    }
+}
+
+/// `rayon::join`; without the `rayon` feature, `a` then `b` on the calling thread (the results
+/// are the same bits either way: every split point is fixed by the data, not by the threads).
+#[inline]
+pub(crate) fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    #[cfg(feature = "rayon")]
+    {
+        rayon::join(a, b)
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        (a(), b())
+    }
 }

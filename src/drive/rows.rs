@@ -11,7 +11,7 @@ use pulp::{Simd, WithSimd};
 use super::{Cost, PIECES_PER_THREAD, Threading, elementwise, split};
 use crate::simd::Unary;
 use crate::simd::io::{Buffers, InPlace, Io, OutOfPlace};
-use crate::simd::logits::{Logits, Stage, stage};
+use crate::simd::logits::{LazyStage, Logits, stage};
 use crate::simd::online::{
     ExpScale, Finish, Join, Online, staged_chunk, total, write_staged, write_stored,
 };
@@ -35,6 +35,14 @@ const LONG_ROW_MIN_LEN: usize = 1 << 18;
 /// anyway and goes online from two chunks on.
 const ONLINE_SOFTMAX_MIN_LEN: usize = LONG_ROW_MIN_LEN;
 
+/// Whether a row of `n` logits without an additive mask is computed in three passes (the
+/// maximum, the stored or summed `exp`, the output) rather than online (each chunk relative
+/// to its own maximum, the chunk totals joined along the tree).
+#[inline(always)]
+pub(crate) fn takes_three_passes(n: usize, kind: Kind) -> bool {
+    n <= CHUNK || (kind == Kind::Softmax && n < ONLINE_SOFTMAX_MIN_LEN)
+}
+
 /// Which function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -44,12 +52,16 @@ pub(crate) enum Kind {
     LogSoftmax,
 }
 
-/// Input and output of a matrix or a row: what the passes need beyond [`Io`].
-pub(crate) trait RowIo: Io<Side = ()> + Buffers {
-    /// The storing exp pass (softmax): reads the input, writes `e` to the output.
-    fn stored(&mut self) -> impl ExpPass + '_;
+/// A row's last pass: an elementwise kernel from its input to its output.
+pub(crate) trait MapLast {
     /// An elementwise pass from the input to the output.
     fn map_last<S: Simd, F: Unary>(&mut self, simd: S, f: F);
+}
+
+/// Input and output of a matrix or a row: what the passes need beyond [`Io`].
+pub(crate) trait RowIo: Io<Side = ()> + Buffers + MapLast {
+    /// The storing exp pass (softmax): reads the input, writes `e` to the output.
+    fn stored(&mut self) -> impl ExpPass + '_;
 }
 
 impl RowIo for OutOfPlace<'_> {
@@ -57,6 +69,9 @@ impl RowIo for OutOfPlace<'_> {
     fn stored(&mut self) -> impl ExpPass + '_ {
         OutOfPlace::new(self.x, &mut *self.y)
     }
+}
+
+impl MapLast for OutOfPlace<'_> {
     #[inline(always)]
     fn map_last<S: Simd, F: Unary>(&mut self, simd: S, f: F) {
         OutOfPlace::new(self.x, &mut *self.y).map(simd, f);
@@ -68,6 +83,9 @@ impl RowIo for InPlace<'_> {
     fn stored(&mut self) -> impl ExpPass + '_ {
         InPlace::new(&mut *self.0)
     }
+}
+
+impl MapLast for InPlace<'_> {
     #[inline(always)]
     fn map_last<S: Simd, F: Unary>(&mut self, simd: S, f: F) {
         InPlace::new(&mut *self.0).map(simd, f);
@@ -76,7 +94,7 @@ impl RowIo for InPlace<'_> {
 
 /// `1 / sum` for softmax; `None`: the row is NaN.
 #[inline(always)]
-fn softmax_scale(p: Partial) -> Option<Scale> {
+pub(crate) fn softmax_scale(p: Partial) -> Option<Scale> {
     p.sum.is_finite().then(|| Scale::reciprocal_of(p.sum))
 }
 
@@ -340,46 +358,62 @@ impl<I: RowIo> WithSimd for Rows<'_, I> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let spec = self.spec;
-        let cols = spec.cols;
-        let mut rest = self.io;
-        if spec.is_plain_packed() && cols <= CHUNK {
-            if takes_short_path(cols) {
-                short_rows(simd, &mut rest, cols, spec.kind == Kind::LogSoftmax);
-                return;
-            }
-            if cols <= BATCH_MAX_COLS {
-                while Io::len(&rest) >= BATCH * cols {
-                    let (r0, tail) = Io::split_at(rest, cols);
-                    let (r1, tail) = Io::split_at(tail, cols);
-                    let (r2, tail) = Io::split_at(tail, cols);
-                    let (r3, tail) = Io::split_at(tail, cols);
-                    let (r4, tail) = Io::split_at(tail, cols);
-                    let (r5, tail) = Io::split_at(tail, cols);
-                    let (r6, tail) = Io::split_at(tail, cols);
-                    let (r7, tail) = Io::split_at(tail, cols);
-                    let rows = &mut [r0, r1, r2, r3, r4, r5, r6, r7];
-                    batch::<S, I, BATCH, true>(simd, rows, spec.kind, f32::NAN, 1.0);
-                    rest = tail;
-                }
+        rows_in(
+            simd,
+            self.io,
+            self.first_row,
+            self.spec,
+            &mut LazyStage::new(),
+        );
+    }
+}
+
+/// The rows of `io`, the first of them row `first_row` of the call, on the calling thread.
+#[inline(always)]
+fn rows_in<S: Simd, I: RowIo>(
+    simd: S,
+    io: I,
+    first_row: usize,
+    spec: &Spec<'_>,
+    st: &mut LazyStage,
+) {
+    let cols = spec.cols;
+    let mut rest = io;
+    if spec.is_plain_packed() && cols <= CHUNK {
+        if takes_short_path(cols) {
+            short_rows(simd, &mut rest, cols, spec.kind == Kind::LogSoftmax);
+            return;
+        }
+        if cols <= BATCH_MAX_COLS {
+            while Io::len(&rest) >= BATCH * cols {
+                let (r0, tail) = Io::split_at(rest, cols);
+                let (r1, tail) = Io::split_at(tail, cols);
+                let (r2, tail) = Io::split_at(tail, cols);
+                let (r3, tail) = Io::split_at(tail, cols);
+                let (r4, tail) = Io::split_at(tail, cols);
+                let (r5, tail) = Io::split_at(tail, cols);
+                let (r6, tail) = Io::split_at(tail, cols);
+                let (r7, tail) = Io::split_at(tail, cols);
+                let rows = &mut [r0, r1, r2, r3, r4, r5, r6, r7];
+                batch::<S, I, BATCH, true>(simd, rows, spec.kind, f32::NAN, 1.0);
+                rest = tail;
             }
         }
-        let mut st = Stage::new();
-        let mut r = self.first_row;
-        while Io::len(&rest) > 0 {
-            let take = spec.stride.min(Io::len(&rest));
-            let (block, tail) = Io::split_at(rest, take);
-            let (head, _gap) = Io::split_at(block, cols);
-            one_row(simd, head, r, spec, &mut st);
-            rest = tail;
-            r += 1;
-        }
+    }
+    let mut r = first_row;
+    while Io::len(&rest) > 0 {
+        let take = spec.stride.min(Io::len(&rest));
+        let (block, tail) = Io::split_at(rest, take);
+        let (head, _gap) = Io::split_at(block, cols);
+        one_row(simd, head, r, spec, st);
+        rest = tail;
+        r += 1;
     }
 }
 
 /// Row `r` of the call (`io`: its `cols` elements): the live columns, then the masked ones.
 #[inline(always)]
-fn one_row<S: Simd, I: RowIo>(simd: S, io: I, r: usize, spec: &Spec<'_>, st: &mut Stage) {
+fn one_row<S: Simd, I: RowIo>(simd: S, io: I, r: usize, spec: &Spec<'_>, st: &mut LazyStage) {
     let (live, mut dead) = Io::split_at(io, spec.live(r));
     let fill = match live_row(simd, live, r, spec, st) {
         Status::Written => spec.masked_value(),
@@ -397,7 +431,7 @@ fn live_row<S: Simd, I: RowIo>(
     mut io: I,
     r: usize,
     spec: &Spec<'_>,
-    st: &mut Stage,
+    st: &mut LazyStage,
 ) -> Status {
     let n = Io::len(&io);
     if n == 0 {
@@ -408,14 +442,13 @@ fn live_row<S: Simd, I: RowIo>(
     let staged_once = !plain && n <= CHUNK;
     // Without an additive mask the logits `scale * x` are ordered as `x` (reversed for a
     // negative scale): the three passes find the maximum on `x` and scale `x - max` exactly.
-    let three_pass = n <= CHUNK || (spec.kind == Kind::Softmax && n < ONLINE_SOFTMAX_MIN_LEN);
-    if l.mask.is_none() && three_pass {
+    if l.mask.is_none() && takes_three_passes(n, spec.kind) {
         return row(simd, io, spec.kind, spec.empty_value(), spec.scale);
     }
     let log = spec.kind == Kind::LogSoftmax;
     let t = match (log, staged_once) {
-        (false, true) => staged_chunk::<S, false, true>(simd, l, st),
-        (true, true) => staged_chunk::<S, true, false>(simd, l, st),
+        (false, true) => staged_chunk::<S, false, true>(simd, l, st.get()),
+        (true, true) => staged_chunk::<S, true, false>(simd, l, st.get()),
         (false, false) => total::<S, false>(simd, l, plain, st),
         (true, false) => total::<S, true>(simd, l, plain, st),
     };
@@ -424,13 +457,14 @@ fn live_row<S: Simd, I: RowIo>(
     };
     if staged_once {
         if log {
-            write_staged::<S, true>(simd, st, io.output(), f);
+            write_staged::<S, true>(simd, st.get(), io.output(), f);
         } else {
-            write_stored(simd, st, io.output(), f.scale);
+            write_stored(simd, st.get(), io.output(), f.scale);
         }
     } else if plain {
         map_plain(simd, &mut io, f, spec.kind);
     } else {
+        let st = st.get();
         let mask = spec.row_mask(r, n);
         let mut start = 0;
         while start < n {
@@ -455,7 +489,7 @@ fn live_row<S: Simd, I: RowIo>(
 
 /// The output pass of plain logits: `exp(x - max) / sum` or `(x - max) - log(sum)`.
 #[inline(always)]
-fn map_plain<S: Simd, I: RowIo>(simd: S, io: &mut I, f: Finish, kind: Kind) {
+pub(crate) fn map_plain<S: Simd, I: MapLast>(simd: S, io: &mut I, f: Finish, kind: Kind) {
     match kind {
         Kind::Softmax => io.map_last(
             simd,
@@ -480,7 +514,7 @@ fn map_plain<S: Simd, I: RowIo>(simd: S, io: &mut I, f: Finish, kind: Kind) {
 /// The row's maximum and its scale (`1 / sum`) or `log(sum)`; `None` if the row is fully
 /// masked or NaN.
 #[inline(always)]
-fn finish(t: Online, kind: Kind) -> Option<Finish> {
+pub(crate) fn finish(t: Online, kind: Kind) -> Option<Finish> {
     if !t.hi.is_finite() {
         return None;
     }
@@ -521,7 +555,7 @@ impl WithSimd for Total<'_> {
     type Output = Online;
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> Online {
-        let mut st = Stage::new();
+        let mut st = LazyStage::new();
         if self.log {
             total::<S, true>(simd, self.l, self.plain, &mut st)
         } else {
@@ -544,7 +578,7 @@ impl<I: RowIo> WithSimd for StagedOutput<'_, I> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let mut st = Stage::new();
+        let mut st = crate::simd::logits::Stage::new();
         let mut io = self.io;
         let n = Io::len(&io);
         let mut start = 0;
@@ -702,7 +736,7 @@ fn par_total(
     }
     let mid = tree_split(n) * CHUNK;
     let (a, b) = (l.range(0, mid), l.range(mid, l.len()));
-    let (ta, tb) = rayon::join(
+    let (ta, tb) = super::join(
         || par_total(arch, a, plain, log, leaf_chunks),
         || par_total(arch, b, plain, log, leaf_chunks),
     );
@@ -742,7 +776,7 @@ impl WithSimd for LseRows<'_, '_> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
         let spec = self.spec;
-        let mut st = Stage::new();
+        let mut st = LazyStage::new();
         for (i, o) in self.out.iter_mut().enumerate() {
             let r = self.first_row + i;
             let start = i * spec.stride;
@@ -810,7 +844,7 @@ fn split_lse(
     let mid = rows.div_ceil(piece_rows) / 2 * piece_rows;
     let (xa, xb) = x.split_at(mid * spec.stride);
     let (oa, ob) = out.split_at_mut(mid);
-    rayon::join(
+    super::join(
         || split_lse(arch, xa, oa, first_row, piece_rows, spec),
         || split_lse(arch, xb, ob, first_row + mid, piece_rows, spec),
     );

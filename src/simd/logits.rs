@@ -74,6 +74,24 @@ impl Stage {
     }
 }
 
+/// A [`Stage`] made on first use: a dispatch over plain rows (no scale, no mask) never needs
+/// one, and making one writes its 32 KiB, which a call on a few short rows would notice.
+pub(crate) struct LazyStage(Option<Stage>);
+
+impl LazyStage {
+    /// No stage yet.
+    #[inline(always)]
+    pub(crate) fn new() -> LazyStage {
+        LazyStage(None)
+    }
+
+    /// The stage, made now if it is not yet.
+    #[inline(always)]
+    pub(crate) fn get(&mut self) -> &mut Stage {
+        self.0.get_or_insert_with(Stage::new)
+    }
+}
+
 /// Elements staged for `n` logits: whole groups of `2 * LANES` (the exp pass takes groups two by
 /// two), padded with `-inf` (whose `exp` is 0).
 #[inline(always)]

@@ -18,7 +18,7 @@
 
 use pulp::Simd;
 
-use super::logits::{Logits, Stage, exp_pair, log_pair, pair_max, stage};
+use super::logits::{LazyStage, Logits, Stage, exp_pair, log_pair, pair_max, stage};
 use super::softmax::{
     Acc, CHUNK, ExpPass, Partial, ReadOnly, Scale, Shift, exp_shifted, row_max, scale,
 };
@@ -235,7 +235,7 @@ pub(crate) fn total<S: Simd, const LOG: bool>(
     simd: S,
     l: Logits<'_>,
     plain: bool,
-    st: &mut Stage,
+    st: &mut LazyStage,
 ) -> Online {
     let mut tree = Tree::new(Online::EMPTY);
     let mut start = 0;
@@ -244,7 +244,7 @@ pub(crate) fn total<S: Simd, const LOG: bool>(
         tree.push(if plain {
             plain_chunk::<S, LOG>(simd, &l.x[start..end])
         } else {
-            staged_chunk::<S, LOG, false>(simd, l.range(start, end), st)
+            staged_chunk::<S, LOG, false>(simd, l.range(start, end), st.get())
         });
         start = end;
     }
