@@ -595,6 +595,34 @@ fn backend_support_queries_are_consistent() {
     assert_mentions("UnsupportedBackend display", &e, &["avx512", "scalar"]);
 }
 
+/// On aarch64 (natively or under `qemu-aarch64`, `.ci/aarch64`): NEON is detected and is the
+/// best backend, the x86 ones are refused, and `Scalar` can still be forced.
+#[cfg(target_arch = "aarch64")]
+#[test]
+fn on_aarch64_neon_is_the_best_backend_and_scalar_can_be_forced() {
+    println!("best backend on this aarch64 CPU: {}", Backend::best());
+    assert_eq!(Backend::best(), Backend::Neon);
+    assert_eq!(Backend::supported(), [Backend::Scalar, Backend::Neon]);
+    assert_eq!(Backend::Neon.lanes(), 4);
+    assert_eq!(Kernels::global().backend(), Backend::Neon);
+    for b in [Backend::Avx2, Backend::Avx512] {
+        assert_eq!(
+            Kernels::with_backend(b).unwrap_err(),
+            Error::UnsupportedBackend(b)
+        );
+    }
+    let scalar = Kernels::with_backend(Backend::Scalar).unwrap();
+    assert_eq!(scalar.backend(), Backend::Scalar);
+    assert_eq!(scalar.sequential().backend(), Backend::Scalar);
+    // The forced scalar handle runs the scalar kernels (tests/bit_for_bit.rs pins their bits,
+    // the same as on x86-64): its results equal the sequential scalar handle's.
+    let x: Vec<f32> = (0..1000).map(|i| (i as f32 - 500.0) * 0.037).collect();
+    let (mut a, mut b) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+    scalar.parallel_threshold(1).gelu(&x, &mut a).unwrap();
+    scalar.sequential().gelu(&x, &mut b).unwrap();
+    assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
+}
+
 #[test]
 fn error_is_a_std_error() {
     fn boxed() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {

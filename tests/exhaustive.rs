@@ -8,6 +8,10 @@
 //!
 //! `SA_PROOF=full cargo test --release --test exhaustive -- --nocapture`
 //!
+//! With `SA_PROOF=every:N` (`N` odd) the inputs are every `N`-th bit pattern, for the
+//! functions and the gradients alike: the coarser sample that proves the NEON backend under
+//! emulation in `.ci/aarch64`.
+//!
 //! Without it (`cargo test --release`) they are every [`SAMPLE_STEP`]-th bit pattern (every
 //! [`GRADIENT_SAMPLE_STEP`]-th for the gradients), a
 //! uniform sample of every binade of both signs, which keeps the test suite within a few
@@ -29,11 +33,24 @@ const SAMPLE_STEP: u64 = 7;
 /// The sample's step for the gradients: larger, to keep `cargo test --release` short.
 const GRADIENT_SAMPLE_STEP: u64 = 31;
 
-/// Every f32 with `SA_PROOF=full`, else every `step`-th.
+/// Every f32 with `SA_PROOF=full`; every `N`-th for functions and gradients alike with
+/// `SA_PROOF=every:N` (`N` odd, so that the sample reaches every residue of the low mantissa
+/// bits: the emulated aarch64 step of `.ci/aarch64` proves NEON on `every:257`); else every
+/// `step`-th.
 fn inputs(step: u64) -> Inputs<'static> {
     match std::env::var("SA_PROOF").as_deref() {
         Ok("full") => Inputs::Bits(0..1 << 32),
-        Ok(other) => panic!("SA_PROOF={other}: the only value is `full`"),
+        Ok(other) => {
+            let n = other
+                .strip_prefix("every:")
+                .and_then(|n| n.parse::<u64>().ok())
+                .filter(|n| n % 2 == 1);
+            let Some(n) = n else {
+                panic!("SA_PROOF={other}: the values are `full` and `every:N` with N odd")
+            };
+            println!("every {n}-th f32 (SA_PROOF={other})");
+            Inputs::Strided(0..1 << 32, n)
+        }
         Err(_) => {
             println!("every {step}-th f32 (SA_PROOF=full: all 2^32)");
             Inputs::Strided(0..1 << 32, step)

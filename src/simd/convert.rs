@@ -22,8 +22,11 @@
 use half::slice::HalfFloatSliceExt;
 use half::{bf16, f16};
 use pulp::Simd;
-use pulp::bytemuck::{cast, cast_slice, pod_read_unaligned};
+#[cfg(target_arch = "x86_64")]
+use pulp::bytemuck::cast;
+use pulp::bytemuck::{cast_slice, pod_read_unaligned};
 
+#[cfg(target_arch = "x86_64")]
 use super::{as_v3, as_v4};
 
 /// The widest vector of any backend, in `f32` lanes: the size of the stack buffers of the
@@ -112,6 +115,7 @@ impl Element for bf16 {
 }
 
 /// `vpermw` indices: word `i` of the source to word `2 i + 1` (the high half of lane `i`).
+#[cfg(target_arch = "x86_64")]
 const INTO_HIGH_WORDS: [u16; 32] = {
     let mut idx = [0; 32];
     let mut i = 0;
@@ -123,12 +127,15 @@ const INTO_HIGH_WORDS: [u16; 32] = {
 };
 
 /// `vpermw` indices: the high word of lane `i` to word `i`.
+#[cfg(target_arch = "x86_64")]
 const HIGH_WORDS: [u16; 32] = word_indices(1);
 
 /// `vpermw` indices: the low word of lane `i` to word `i`.
+#[cfg(target_arch = "x86_64")]
 const LOW_WORDS: [u16; 32] = word_indices(0);
 
 /// Word `2 i + offset` to word `i`, for the 16 lanes (the upper 16 words unused).
+#[cfg(target_arch = "x86_64")]
 const fn word_indices(offset: u16) -> [u16; 32] {
     let mut idx = [0; 32];
     let mut i = 0;

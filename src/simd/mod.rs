@@ -154,33 +154,31 @@ pub(crate) fn reciprocal_estimate<S: Simd>(simd: S, d: S::f32s) -> S::f32s {
 /// The AVX-512 level, if `simd` is it (resolved at compile time): where a kernel leaves the
 /// generic trait for an instruction it lacks (`vscalefps` in exp, `vcvtph2ps` in the f16
 /// conversions), with results identical to the generic path's.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) fn as_v4<S: Simd>(simd: &S) -> Option<&pulp::x86::V4> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        (simd as &dyn core::any::Any).downcast_ref::<pulp::x86::V4>()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = simd;
-        None
-    }
+    (simd as &dyn core::any::Any).downcast_ref::<pulp::x86::V4>()
 }
 
 /// The AVX2 level, if `simd` is it (resolved at compile time): see [`as_v4`] (the half
 /// conversions take its zero-extending loads and packing stores).
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) fn as_v3<S: Simd>(simd: &S) -> Option<&pulp::x86::V3> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        (simd as &dyn core::any::Any).downcast_ref::<pulp::x86::V3>()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = simd;
-        None
-    }
+    (simd as &dyn core::any::Any).downcast_ref::<pulp::x86::V3>()
 }
+
+/// No x86 level exists on other targets (aarch64): every kernel takes the generic path (only
+/// `exp` asks outside `cfg(target_arch = "x86_64")` code).
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn as_v4<S: Simd>(_: &S) -> Option<&'static NotX86> {
+    None
+}
+
+/// The (uninhabited) x86 level on targets without one.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) enum NotX86 {}
 
 /// The sign bit of an f32.
 pub(crate) const SIGN_BIT: u32 = 0x8000_0000;
