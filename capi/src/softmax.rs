@@ -394,5 +394,8 @@ pub unsafe extern "C" fn sa_log_softmax_backward(
     })
 }
 
-// Half-precision softmax (`softmax_f16`, `softmax_bf16`, `log_softmax_f16`,
-// `log_softmax_bf16`): see the end of this file once the Rust crate has them.
+// TODO(issue 15, half-precision softmax): when the Rust crate has `Kernels::softmax_f16`,
+// `softmax_bf16`, `log_softmax_f16` and `log_softmax_bf16` (+ `_inplace`), add here
+// `sa_softmax_f16(k, const uint16_t *x, uint16_t *y, size_t n, size_t cols)` and the three
+// others, shaped as `sa_softmax` with `InOut::new(x.cast::<f16>(), y.cast::<f16>(), n)`, then
+// regenerate the header (SA_BLESS=1) and fill the HALF_SOFTMAX place in tests/c/test_capi.c.
