@@ -931,6 +931,57 @@ sa_status sa_log_softmax_backward(struct sa_kernels k,
                                   size_t n,
                                   size_t cols);
 
+/**
+ * `sa_softmax` on IEEE half-precision storage (`uint16_t` bit patterns): bit for bit the
+ * float softmax of the widened matrix, rounded once to half. In place when `y == x`.
+ *
+ * Errors: as `sa_softmax`.
+ *
+ * # Safety
+ * `x` and `y` are NULL with `n == 0`, or valid for `n` `uint16_t` each (2-byte aligned).
+ */
+sa_status sa_softmax_f16(struct sa_kernels k,
+                         const uint16_t *x,
+                         uint16_t *y,
+                         size_t n,
+                         size_t cols);
+
+/**
+ * `sa_softmax` on bfloat16 storage (`uint16_t` bit patterns), as `sa_softmax_f16`.
+ *
+ * # Safety
+ * As `sa_softmax_f16`.
+ */
+sa_status sa_softmax_bf16(struct sa_kernels k,
+                          const uint16_t *x,
+                          uint16_t *y,
+                          size_t n,
+                          size_t cols);
+
+/**
+ * `sa_log_softmax` on IEEE half-precision storage, as `sa_softmax_f16`.
+ *
+ * # Safety
+ * As `sa_softmax_f16`.
+ */
+sa_status sa_log_softmax_f16(struct sa_kernels k,
+                             const uint16_t *x,
+                             uint16_t *y,
+                             size_t n,
+                             size_t cols);
+
+/**
+ * `sa_log_softmax` on bfloat16 storage, as `sa_softmax_f16`.
+ *
+ * # Safety
+ * As `sa_softmax_f16`.
+ */
+sa_status sa_log_softmax_bf16(struct sa_kernels k,
+                              const uint16_t *x,
+                              uint16_t *y,
+                              size_t n,
+                              size_t cols);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

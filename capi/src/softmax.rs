@@ -3,7 +3,7 @@
 
 use core::mem::MaybeUninit;
 
-use sa::{Mask, MaskedRows, SoftmaxOptions};
+use sa::{Mask, MaskedRows, SoftmaxOptions, bf16, f16};
 
 use crate::buffers::{Buf, InOut, Io, Io3, Span, Triple, disjoint};
 use crate::enums::{raw, sa_mask_kind, sa_masked_rows};
@@ -394,8 +394,119 @@ pub unsafe extern "C" fn sa_log_softmax_backward(
     })
 }
 
-// TODO(issue 15, half-precision softmax): when the Rust crate has `Kernels::softmax_f16`,
-// `softmax_bf16`, `log_softmax_f16` and `log_softmax_bf16` (+ `_inplace`), add here
-// `sa_softmax_f16(k, const uint16_t *x, uint16_t *y, size_t n, size_t cols)` and the three
-// others, shaped as `sa_softmax` with `InOut::new(x.cast::<f16>(), y.cast::<f16>(), n)`, then
-// regenerate the header (SA_BLESS=1) and fill the HALF_SOFTMAX place in tests/c/test_capi.c.
+/// The half-precision softmax family: `x`, `y` as `uint16_t` bit patterns of the storage type
+/// `H`, in place when `y == x`.
+///
+/// # Safety
+/// As the entry points below.
+unsafe fn half_rows<H>(
+    k: sa_kernels,
+    x: *const u16,
+    y: *mut u16,
+    n: usize,
+    cols: usize,
+    run: HalfRows<H>,
+) -> Result<(), sa_status> {
+    let k = k.kernels()?;
+    let io = InOut::new(x.cast::<H>(), y.cast::<H>(), n)?;
+    // SAFETY: checked by `InOut::new`; valid by the entry points' contract.
+    match unsafe { io.slices() } {
+        Io::InPlace(y) => (run.inplace)(&k, y, cols)?,
+        Io::Separate(x, y) => (run.separate)(&k, x, y, cols)?,
+    }
+    Ok(())
+}
+
+/// A half-precision softmax function out of place: `(kernels, x, y, cols)`.
+type Separate<H> = fn(&sa::Kernels, &[H], &mut [H], usize) -> Result<(), sa::Error>;
+/// The same in place: `(kernels, x, cols)`.
+type InPlace<H> = fn(&sa::Kernels, &mut [H], usize) -> Result<(), sa::Error>;
+
+/// The two Rust forms of one half-precision softmax function.
+struct HalfRows<H: 'static> {
+    separate: Separate<H>,
+    inplace: InPlace<H>,
+}
+
+/// `sa_softmax` on IEEE half-precision storage (`uint16_t` bit patterns): bit for bit the
+/// float softmax of the widened matrix, rounded once to half. In place when `y == x`.
+///
+/// Errors: as `sa_softmax`.
+///
+/// # Safety
+/// `x` and `y` are NULL with `n == 0`, or valid for `n` `uint16_t` each (2-byte aligned).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sa_softmax_f16(
+    k: sa_kernels,
+    x: *const u16,
+    y: *mut u16,
+    n: usize,
+    cols: usize,
+) -> sa_status {
+    let run = HalfRows {
+        separate: sa::Kernels::softmax_f16,
+        inplace: sa::Kernels::softmax_f16_inplace,
+    };
+    // SAFETY: the same contract.
+    guard(|| unsafe { half_rows::<f16>(k, x, y, n, cols, run) })
+}
+
+/// `sa_softmax` on bfloat16 storage (`uint16_t` bit patterns), as `sa_softmax_f16`.
+///
+/// # Safety
+/// As `sa_softmax_f16`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sa_softmax_bf16(
+    k: sa_kernels,
+    x: *const u16,
+    y: *mut u16,
+    n: usize,
+    cols: usize,
+) -> sa_status {
+    let run = HalfRows {
+        separate: sa::Kernels::softmax_bf16,
+        inplace: sa::Kernels::softmax_bf16_inplace,
+    };
+    // SAFETY: the same contract.
+    guard(|| unsafe { half_rows::<bf16>(k, x, y, n, cols, run) })
+}
+
+/// `sa_log_softmax` on IEEE half-precision storage, as `sa_softmax_f16`.
+///
+/// # Safety
+/// As `sa_softmax_f16`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sa_log_softmax_f16(
+    k: sa_kernels,
+    x: *const u16,
+    y: *mut u16,
+    n: usize,
+    cols: usize,
+) -> sa_status {
+    let run = HalfRows {
+        separate: sa::Kernels::log_softmax_f16,
+        inplace: sa::Kernels::log_softmax_f16_inplace,
+    };
+    // SAFETY: the same contract.
+    guard(|| unsafe { half_rows::<f16>(k, x, y, n, cols, run) })
+}
+
+/// `sa_log_softmax` on bfloat16 storage, as `sa_softmax_f16`.
+///
+/// # Safety
+/// As `sa_softmax_f16`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sa_log_softmax_bf16(
+    k: sa_kernels,
+    x: *const u16,
+    y: *mut u16,
+    n: usize,
+    cols: usize,
+) -> sa_status {
+    let run = HalfRows {
+        separate: sa::Kernels::log_softmax_bf16,
+        inplace: sa::Kernels::log_softmax_bf16_inplace,
+    };
+    // SAFETY: the same contract.
+    guard(|| unsafe { half_rows::<bf16>(k, x, y, n, cols, run) })
+}

@@ -649,7 +649,27 @@ static void test_half(sa_kernels k) {
     for (int i = 0; i < 6; ++i) CHECK(u2[i] == 7);
     CHECK(untouched(fo, 4));
 
-    /* HALF_SOFTMAX: sa_softmax_f16 and friends, once the library has them. */
+    /* Softmax on half storage: rows of two equal logits and a -inf give 0.5 (f16 0x3800,
+       bf16 0x3F00) and 0; log-softmax -ln 2 (f16 0xB98C, bf16 0xBF31) and -inf. */
+    uint16_t sx[6] = {0x3C00, 0x3C00, 0xFC00, 0x4000, 0x4000, 0xFC00}, sy[6];
+    OK(sa_softmax_f16(k, sx, sy, 6, 3));
+    CHECK(sy[0] == 0x3800 && sy[1] == 0x3800 && sy[2] == 0x0000 && sy[3] == 0x3800 &&
+          sy[5] == 0x0000);
+    OK(sa_log_softmax_f16(k, sx, sy, 6, 3));
+    CHECK(sy[0] == 0xB98C && sy[4] == 0xB98C && sy[5] == 0xFC00);
+    OK(sa_softmax_f16(k, sx, sx, 6, 3)); /* in place */
+    CHECK(sx[0] == 0x3800 && sx[2] == 0x0000);
+    uint16_t tx[4] = {0x3F80, 0x3F80, 0xC000, 0xC000}, ty[4]; /* bf16: 1, 1, -2, -2 */
+    OK(sa_softmax_bf16(k, tx, ty, 4, 2));
+    CHECK(ty[0] == 0x3F00 && ty[1] == 0x3F00 && ty[2] == 0x3F00 && ty[3] == 0x3F00);
+    OK(sa_log_softmax_bf16(k, tx, tx, 4, 2)); /* in place */
+    CHECK(tx[0] == 0xBF31 && tx[3] == 0xBF31);
+    uint16_t e[4] = {9, 9, 9, 9};
+    CHECK_STATUS(sa_softmax_f16(k, e, e + 1, 3, 3), SA_STATUS_OVERLAP);
+    CHECK_STATUS(sa_log_softmax_bf16(k, e, e, 4, 0), SA_STATUS_ZERO_DIMENSION);
+    CHECK_STATUS(sa_softmax_bf16(k, e, e, 4, 3), SA_STATUS_NOT_DIVISIBLE);
+    CHECK_STATUS(sa_log_softmax_f16(k, NULL, e, 2, 1), SA_STATUS_NULL_POINTER);
+    for (int i = 0; i < 4; ++i) CHECK(e[i] == 9);
 }
 
 int main(void) {
