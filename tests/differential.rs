@@ -197,6 +197,17 @@ fn splits(pool: &rayon::ThreadPool, mut call: impl FnMut() + Send) -> bool {
     }
 }
 
+/// Asserts that `call` splits its work across `pool` (see [`splits`]); without the crate's
+/// `rayon` feature, that it does not (every call then runs on the calling thread).
+#[track_caller]
+fn assert_splits(pool: &rayon::ThreadPool, what: &str, call: impl FnMut() + Send) {
+    if cfg!(feature = "rayon") {
+        assert!(splits(pool, call), "{what}: never saw the work split");
+    } else {
+        assert_no_split(pool, &format!("{what}, without the rayon feature"), call);
+    }
+}
+
 /// Asserts that `call` makes no job for another thread (deterministic: no split, no job).
 #[track_caller]
 fn assert_no_split(pool: &rayon::ThreadPool, what: &str, call: impl FnOnce() + Send) {
@@ -357,7 +368,8 @@ fn threading_splits_where_the_policy_says() {
     // this machine it still tries it once every 32 calls, which `splits` repeats calls long
     // enough to see); the free functions split above every threshold. (The split
     // does not depend on the backend; the slow scalar one leaves the other thread more time to
-    // take a piece, which keeps the observation quick on a loaded machine.)
+    // take a piece, which keeps the observation quick on a loaded machine.) Without the
+    // crate's `rayon` feature nothing splits, which the same assertions then check.
     let pool = pool2();
     let scalar = Kernels::with_backend(Backend::Scalar).unwrap();
     let x = mixed_inputs(above_every_threshold(), 10);
@@ -371,9 +383,10 @@ fn threading_splits_where_the_policy_says() {
         &format!("{act}, parallel_threshold({n}), len {}", n - 1),
         || run(act, Some(&par), &x[..n - 1], &mut y[..n - 1]),
     );
-    assert!(
-        splits(&pool, || run(act, Some(&par), &x[..n], &mut y[..n])),
-        "{act}, parallel_threshold({n}), len {n}: never saw the work split"
+    assert_splits(
+        &pool,
+        &format!("{act}, parallel_threshold({n}), len {n}"),
+        || run(act, Some(&par), &x[..n], &mut y[..n]),
     );
 
     let (seq, auto) = (scalar.sequential(), scalar.automatic_threading());
@@ -387,18 +400,16 @@ fn threading_splits_where_the_policy_says() {
         assert_no_split(&pool, &format!("{act}, automatic, len {below}"), || {
             run(act, Some(&auto), &x[..below], &mut y[..below])
         });
-        assert!(
-            splits(&pool, || run(act, Some(&auto), x, y)),
-            "{act}, automatic threading, len {len}: never saw the work split"
+        assert_splits(
+            &pool,
+            &format!("{act}, automatic threading, len {len}"),
+            || run(act, Some(&auto), x, y),
         );
     }
 
     let act = Activation::ALL[0];
-    assert!(
-        splits(&pool, || run(act, None, &x, &mut y)),
-        "free {act}, len {}: never saw the work split",
-        x.len()
-    );
+    let what = format!("free {act}, len {}", x.len());
+    assert_splits(&pool, &what, || run(act, None, &x, &mut y));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -659,10 +670,11 @@ fn prelu_automatic_threading_on_a_large_tensor_splits_and_equals_sequential() {
             failures.extend(r.err());
         }
         let mut y = vec![SENTINEL; n];
-        if !splits(&probe, || prelu_cf(None, x, &mut y, &s, inner)) {
-            failures.push(format!(
-                "free prelu_channels_first, {shape}: never saw the work split"
-            ));
+        let what = format!("free prelu_channels_first, {shape}");
+        if let Err(e) = catching(&what, || {
+            assert_splits(&probe, &what, || prelu_cf(None, x, &mut y, &s, inner))
+        }) {
+            failures.push(e);
         }
     }
     common::assert_no_failures(&failures);
