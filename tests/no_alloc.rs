@@ -1,7 +1,7 @@
 //! The hot path allocates nothing. Every kernel (every named activation and every entry of
 //! `Activation::ALL` through `activate` and `activate_inplace`, PReLU in both layouts, softmax
 //! and log-softmax and the optioned softmax family, their gradients, the fused bias + activation
-//! and gated units, the f16/bf16 conversions and the activations on half storage), on every
+//! and gated units, the f16/bf16 conversions, the activations and softmax on half storage), on every
 //! backend:
 //! - sequential: no heap allocation at all on the calling thread, from the first call;
 //! - split across threads inside a rayon pool (`pool.install`): no allocation on any thread once
@@ -193,8 +193,8 @@ fn run_all(k: &Kernels, x: &[f32], y: &mut [f32], z: &mut [f32]) {
     run_half(k, x);
 }
 
-/// The half-precision kernels: the conversions and every activation on f16 and bf16 storage,
-/// out of place and in place. The half buffers live on the stack (no allocation to count);
+/// The half-precision kernels: the conversions, every activation and softmax on f16 and bf16
+/// storage, out of place and in place. The half buffers live on the stack (no allocation to count);
 /// `x`'s length is not a multiple of a vector, so the tails run too.
 fn run_half(k: &Kernels, x: &[f32]) {
     const N: usize = 4099;
@@ -212,6 +212,21 @@ fn run_half(k: &Kernels, x: &[f32]) {
         k.activate_bf16(a, &b, &mut b2).unwrap();
         k.activate_bf16_inplace(a, &mut b2).unwrap();
     }
+    // Softmax rows: many short rows and one row through the stack buffer, then a row longer
+    // than the buffer (chunk by chunk).
+    for cols in [1, N] {
+        k.softmax_f16(&h, &mut h2, cols).unwrap();
+        k.log_softmax_f16_inplace(&mut h2, cols).unwrap();
+        k.log_softmax_bf16(&b, &mut b2, cols).unwrap();
+        k.softmax_bf16_inplace(&mut b2, cols).unwrap();
+    }
+    const LONG: usize = 8209;
+    let (mut l, mut l2) = ([f16::ZERO; LONG], [f16::ZERO; LONG]);
+    for (i, v) in l.iter_mut().enumerate() {
+        *v = f16::from_f32((i % 97) as f32 * 0.1 - 5.0);
+    }
+    k.softmax_f16(&l, &mut l2, LONG).unwrap();
+    k.log_softmax_f16_inplace(&mut l2, LONG).unwrap();
 }
 
 /// Asserts that `count` allocations is none.
