@@ -123,6 +123,23 @@ pub fn mixed_inputs(n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
+/// How many times smaller the dense sweeps of `tests/elu_alpha.rs` and
+/// `tests/accuracy_sweep.rs` are made: `SA_SAMPLE_DIVISOR=k` in the environment, else 1. The
+/// emulated aarch64 step of CI (`.ci/aarch64`) sets it, since qemu runs those sweeps about 50
+/// times slower than the hardware; the regime boundaries and special values stay whole.
+pub fn sample_divisor() -> usize {
+    match std::env::var("SA_SAMPLE_DIVISOR") {
+        Err(_) => 1,
+        Ok(v) => match v.parse::<usize>() {
+            Ok(k) if k >= 1 => {
+                println!("dense sweeps 1/{k} of their size (SA_SAMPLE_DIVISOR={k})");
+                k
+            }
+            _ => panic!("SA_SAMPLE_DIVISOR={v}: a whole number of at least 1"),
+        },
+    }
+}
+
 /// Every backend this CPU supports with its sequential handle; prints a line for each backend
 /// of [`Backend::ALL`] it skips.
 pub fn backends() -> Vec<(Backend, Kernels)> {
