@@ -306,8 +306,17 @@ pub fn capi(data: &[u8]) {
     // SAFETY: these take a plain value and return a static string or a plain value.
     unsafe {
         static_str(sa_status_message(v), "sa_status_message");
-        static_str(sa_activation_name(v), "sa_activation_name");
-        static_str(sa_backend_name(v), "sa_backend_name");
+        // NULL exactly for a value that is no activation (16 of them) or backend (4).
+        let name = sa_activation_name(v);
+        assert_eq!(name.is_null(), v >= 16, "sa_activation_name({v})");
+        if !name.is_null() {
+            static_str(name, "sa_activation_name");
+        }
+        let name = sa_backend_name(v);
+        assert_eq!(name.is_null(), v >= 4, "sa_backend_name({v})");
+        if !name.is_null() {
+            static_str(name, "sa_backend_name");
+        }
         let supported = sa_backend_supported(v);
         let lanes = sa_backend_lanes(v);
         assert!(
