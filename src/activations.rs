@@ -688,7 +688,7 @@ macro_rules! activation_enum {
                 #[doc = ""]
                 #[doc = concat!(
                     "Error bound: ", stringify!($bbound), " ULP against `dy * f'(x)` in `f64` rounded to ",
-                    "`f32`, on every input and backend, for finite `dy` where `f'(x)` is finite in `f32`",
+                    "`f32`, on every input and backend, for `|dy| <= 2^80` (and `|alpha dy| <= 2^80`) where `f'(x)` is finite in `f32`",
                     $("; plus the absolute margin `2^-23 |dy| M(x)` of [`reference::backward_margin`](crate::reference::backward_margin) (`",
                     stringify!($margin), "`), since the derivative crosses zero",)?
                     ". Special values: ", $bspecial, "."

@@ -14,6 +14,11 @@ use crate::Error;
 /// reduction where one constant would lose accuracy without FMA; its results can differ from
 /// the SIMD backends' by an ULP, within the same proven bounds.
 ///
+/// Bit identity (across backends, thread splits and architectures) covers every result except
+/// the sign and payload of a NaN: where a NaN meets another NaN, or arithmetic makes one
+/// (`inf * 0`), the result is NaN everywhere, but which operand's payload it carries, or the
+/// hardware's default NaN, can differ (the bounds promise NaN there, not its bits).
+///
 /// ```
 /// use simd_activations::Backend;
 ///

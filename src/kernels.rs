@@ -24,7 +24,8 @@ use crate::{Backend, Error, validate};
 /// current rayon pool once the slice is long enough (see [`Kernels::parallel_threshold`]), and
 /// does where splitting has timed faster than one thread in the policy's earlier calls of that
 /// kind and size on this machine; called inside `ThreadPool::install`, it uses that pool.
-/// [`Kernels::sequential`] never touches rayon. Results are the same bits whatever the split.
+/// [`Kernels::sequential`] never touches rayon. Results are the same bits whatever the split
+/// (NaN payloads aside, see [`Backend`]).
 /// No method allocates. Without the crate's `rayon` feature (on by default) every call runs on
 /// the calling thread, and the threading methods ([`Kernels::sequential`],
 /// [`Kernels::parallel_threshold`], [`Kernels::automatic_threading`]) change nothing.

@@ -40,8 +40,8 @@
 //!
 //! `Avx2` and `Avx512` give bit-identical results (softmax too: its sums use 16 logical lanes
 //! and a fixed reduction order on every backend, and do not depend on the number of threads);
-//! [`Backend`] says what differs between backends and why results still agree. No kernel
-//! changes the floating-point control register.
+//! [`Backend`] says what differs between backends and why results still agree, and that the
+//! payload of a NaN result is not pinned. No kernel changes the floating-point control register.
 //!
 //! # Training
 //! Every elementwise activation has its gradient from the forward input,

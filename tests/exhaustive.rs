@@ -4,7 +4,8 @@
 //! where the derivative crosses zero; 0 for the exact ones).
 //!
 //! With `SA_PROOF=full` in the environment the inputs are all 2^32 f32 bit patterns: the
-//! exhaustive proof, which `.ci/run` runs as a step of its own (7 times the sample's time):
+//! exhaustive proof (7 times the sample's time for the functions, 31 times for the gradients;
+//! run before a change to a kernel lands, README section Development):
 //!
 //! `SA_PROOF=full cargo test --release --test exhaustive -- --nocapture`
 //!
@@ -35,7 +36,7 @@ const GRADIENT_SAMPLE_STEP: u64 = 31;
 
 /// Every f32 with `SA_PROOF=full`; every `N`-th for functions and gradients alike with
 /// `SA_PROOF=every:N` (`N` odd, so that the sample reaches every residue of the low mantissa
-/// bits: the emulated aarch64 step of `.ci/aarch64` proves NEON on `every:257`); else every
+/// bits: the emulated aarch64 step of `.ci/aarch64` proves NEON on `every:31`); else every
 /// `step`-th.
 fn inputs(step: u64) -> Inputs<'static> {
     match std::env::var("SA_PROOF").as_deref() {

@@ -124,7 +124,7 @@ pub fn mixed_inputs(n: usize, seed: u64) -> Vec<f32> {
 }
 
 /// How many times smaller the dense sweeps of `tests/elu_alpha.rs` and
-/// `tests/accuracy_sweep.rs` are made: `SA_SAMPLE_DIVISOR=k` in the environment, else 1. The
+/// `tests/accuracy_sweep.rs` (and the buffers of `tests/no_alloc.rs`) are made: `SA_SAMPLE_DIVISOR=k` in the environment, else 1. The
 /// emulated aarch64 step of CI (`.ci/aarch64`) sets it, since qemu runs those sweeps about 50
 /// times slower than the hardware; the regime boundaries and special values stay whole.
 pub fn sample_divisor() -> usize {
