@@ -245,7 +245,8 @@ fn assert_none(what: &str, count: usize) {
 fn no_kernel_allocates() {
     // A multiple of every shape above; long enough to split. Emulated (`SA_SAMPLE_DIVISOR`,
     // `.ci/aarch64`, where rayon is off and nothing splits) it is shorter.
-    let n = 35 * 7 * 5 * (200 / common::sample_divisor()).max(1);
+    // 9800 = lcm(35 * 7 * 5, 2 * 100).
+    let n = 9800 * (25 / common::sample_divisor()).max(1);
     let x: Vec<f32> = (0..n).map(|i| (i % 1000) as f32 * 0.02 - 10.0).collect();
     let mut y = vec![0.0_f32; n];
     let mut z = vec![0.0_f32; n];
