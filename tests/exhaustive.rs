@@ -36,7 +36,7 @@ const GRADIENT_SAMPLE_STEP: u64 = 31;
 
 /// Every f32 with `SA_PROOF=full`; every `N`-th for functions and gradients alike with
 /// `SA_PROOF=every:N` (`N` odd, so that the sample reaches every residue of the low mantissa
-/// bits: the emulated aarch64 step of `.ci/aarch64` proves NEON on `every:31`); else every
+/// bits: the emulated aarch64 step of `.ci/aarch64` proves NEON on `every:511`); else every
 /// `step`-th.
 fn inputs(step: u64) -> Inputs<'static> {
     match std::env::var("SA_PROOF").as_deref() {
