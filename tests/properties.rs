@@ -223,26 +223,23 @@ proptest! {
     ) {
         let k = handle(backend, None);
         let op = if log { Kernels::log_softmax } else { Kernels::softmax };
-        let h: Vec<f16> = x.iter().map(|&b| f16::from_bits(b)).collect();
-        let wide: Vec<f32> = h.iter().map(|v| v.to_f32()).collect();
-        let mut y32 = vec![0.0; wide.len()];
-        op(&k, &wide, &mut y32, cols).unwrap();
-        let mut y = vec![f16::ZERO; h.len()];
-        if log { k.log_softmax_f16(&h, &mut y, cols) } else { k.softmax_f16(&h, &mut y, cols) }.unwrap();
-        for (a, b) in y.iter().zip(&y32) {
-            let want = f16::from_f32(*b);
-            prop_assert!(a.to_bits() == want.to_bits() || (a.is_nan() && want.is_nan()));
+        // The same 16-bit patterns as f16 and as bf16.
+        macro_rules! check {
+            ($t:ty, $softmax:ident, $log_softmax:ident) => {{
+                let h: Vec<$t> = x.iter().map(|&b| <$t>::from_bits(b)).collect();
+                let wide: Vec<f32> = h.iter().map(|v| v.to_f32()).collect();
+                let mut y32 = vec![0.0; wide.len()];
+                op(&k, &wide, &mut y32, cols).unwrap();
+                let mut y = vec![<$t>::ZERO; h.len()];
+                if log { k.$log_softmax(&h, &mut y, cols) } else { k.$softmax(&h, &mut y, cols) }.unwrap();
+                for (a, b) in y.iter().zip(&y32) {
+                    let want = <$t>::from_f32(*b);
+                    prop_assert!(a.to_bits() == want.to_bits() || (a.is_nan() && want.is_nan()));
+                }
+            }};
         }
-        // bf16: the same inputs' upper halves.
-        let hb: Vec<bf16> = x.iter().map(|&b| bf16::from_bits(b)).collect();
-        let wide: Vec<f32> = hb.iter().map(|v| v.to_f32()).collect();
-        op(&k, &wide, &mut y32, cols).unwrap();
-        let mut yb = vec![bf16::ZERO; hb.len()];
-        if log { k.log_softmax_bf16(&hb, &mut yb, cols) } else { k.softmax_bf16(&hb, &mut yb, cols) }.unwrap();
-        for (a, b) in yb.iter().zip(&y32) {
-            let want = bf16::from_f32(*b);
-            prop_assert!(a.to_bits() == want.to_bits() || (a.is_nan() && want.is_nan()));
-        }
+        check!(f16, softmax_f16, log_softmax_f16);
+        check!(bf16, softmax_bf16, log_softmax_bf16);
     }
 
     #[test]
