@@ -15,7 +15,14 @@ use std::path::Path;
 fn replay(target: &str, check: fn(&[u8])) -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut count = 0;
-    for dir in ["corpus", "regressions"] {
+    // `SA_FUZZ_FINDINGS=1` adds the open findings (`fuzz/findings/`), to triage a fix.
+    let findings = std::env::var_os("SA_FUZZ_FINDINGS").is_some();
+    let dirs: &[&str] = if findings {
+        &["corpus", "regressions", "findings"]
+    } else {
+        &["corpus", "regressions"]
+    };
+    for dir in dirs {
         let Ok(entries) = std::fs::read_dir(root.join(dir).join(target)) else {
             continue;
         };

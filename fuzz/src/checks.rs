@@ -906,8 +906,10 @@ pub fn softmax(data: &[u8]) {
             assert!(
                 e <= 2,
                 "log_sum_exp row {row} on {:?}: got {g:e}, want {w:e}: {e} ULP beyond the \
-                 margin ({opts:?})",
-                k.backend()
+                 margin ({opts:?}; cols {cols}, the row's x from {}: {:?})",
+                k.backend(),
+                row * stride,
+                &x[(row * stride).min(x.len())..(row * stride + cols.min(64)).min(x.len())]
             );
         }
         return;

@@ -113,8 +113,8 @@ fn log_of_sum(p: Partial) -> Option<f32> {
 /// One row, all three passes, on the calling thread; a fully masked row is filled with
 /// `empty`.
 #[inline(always)]
-fn row<S: Simd, I: RowIo>(simd: S, io: I, kind: Kind, empty: f32, scale: f32) -> Status {
-    batch::<S, I, 1, false>(simd, &mut [io], kind, empty, scale)[0]
+fn row<S: Simd, I: RowIo>(simd: S, io: I, shift: Shift, kind: Kind, empty: f32) -> Status {
+    batch::<S, I, 1, false>(simd, &mut [io], [shift], kind, empty)[0]
 }
 
 /// Rows processed side by side, each step for every row before the next step: the rows'
@@ -125,17 +125,12 @@ fn row<S: Simd, I: RowIo>(simd: S, io: I, kind: Kind, empty: f32, scale: f32) ->
 fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
     simd: S,
     rows: &mut [I; B],
+    shift: [Shift; B],
     kind: Kind,
     empty: f32,
-    scale: f32,
 ) -> [Status; B] {
     let mut status = [Status::Written; B];
-    let mut shift = [Shift { at: 0.0, scale }; B];
-    let mut max = [0.0_f32; B];
-    for b in 0..B {
-        shift[b] = Shift::of(simd, rows[b].input(), scale);
-        max[b] = shift[b].top();
-    }
+    let max = shift.map(Shift::top);
     let mut partial = [Partial::ZERO; B];
     match kind {
         Kind::Softmax => {
@@ -395,7 +390,8 @@ fn rows_in<S: Simd, I: RowIo>(
                 let (r6, tail) = Io::split_at(tail, cols);
                 let (r7, tail) = Io::split_at(tail, cols);
                 let rows = &mut [r0, r1, r2, r3, r4, r5, r6, r7];
-                batch::<S, I, BATCH, true>(simd, rows, spec.kind, f32::NAN, 1.0);
+                let shift = rows.each_ref().map(|r| Shift::plain(simd, r.input()));
+                batch::<S, I, BATCH, true>(simd, rows, shift, spec.kind, f32::NAN);
                 rest = tail;
             }
         }
@@ -441,9 +437,12 @@ fn live_row<S: Simd, I: RowIo>(
     let plain = l.mask.is_none() && l.scale == 1.0;
     let staged_once = !plain && n <= CHUNK;
     // Without an additive mask the logits `scale * x` are ordered as `x` (reversed for a
-    // negative scale): the three passes find the maximum on `x` and scale `x - max` exactly.
+    // negative scale): the three passes find the maximum on `x` and scale `x - max` exactly,
+    // unless `x - max` can overflow (`Shift::of`), where the staged path below takes over.
     if l.mask.is_none() && takes_three_passes(n, spec.kind) {
-        return row(simd, io, spec.kind, spec.empty_value(), spec.scale);
+        if let Some(shift) = Shift::of(simd, io.input(), spec.scale) {
+            return row(simd, io, shift, spec.kind, spec.empty_value());
+        }
     }
     let log = spec.kind == Kind::LogSoftmax;
     let t = match (log, staged_once) {

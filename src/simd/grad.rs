@@ -12,14 +12,15 @@
 //! [`tree_split`](super::softmax::tree_split). Only additions, subtractions and
 //! multiplications of two numbers are used in the sums and in softmax's last pass (no fused
 //! multiply-add), so every backend, the scalar one included, gives the same bits there;
-//! log-softmax's last pass uses the crate's `exp`, which on the scalar backend can differ by
-//! an ULP (`Avx2` and `Avx512` agree). PReLU's slot accumulators are indexed by the
+//! log-softmax's last pass uses the crate's `exp` (as the gradient of `exp` does, see
+//! [`exp_backward`]), which on the scalar backend can differ by an ULP (`Avx2` and `Avx512`
+//! agree). PReLU's slot accumulators are indexed by the
 //! position within a window of the period, never by the lane, so they do not depend on the
 //! width either.
 
 use pulp::Simd;
 
-use super::exp::exp;
+use super::backward::exp::exp_backward;
 use super::two_sum;
 
 /// Elements per chunk of a row: the unit of the row sums' fixed evaluation order.
@@ -114,7 +115,10 @@ pub(crate) struct SoftmaxGrad {
     pub(crate) lo: f32,
 }
 
-/// The elementwise pass of log-softmax backward: `dx = dy - exp(y) * sum`.
+/// The elementwise pass of log-softmax backward: `dx = dy - exp(y) * sum`. The product is
+/// the gradient of `exp` at `y` with `dy = sum` ([`exp_backward`]): below `y = -87.336`,
+/// where `exp(y)` alone would be subnormal or 0, `sum` multiplies its parts before the power
+/// of two, so that a large `sum` meets a relatively accurate `exp(y)`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LogSoftmaxGrad {
     pub(crate) sum: f32,
@@ -140,8 +144,7 @@ impl GradFn for SoftmaxGrad {
 impl GradFn for LogSoftmaxGrad {
     #[inline(always)]
     fn apply<S: Simd>(self, simd: S, y: S::f32s, dy: S::f32s) -> S::f32s {
-        let e = exp(simd, y);
-        simd.sub_f32s(dy, simd.mul_f32s(e, simd.splat_f32s(self.sum)))
+        simd.sub_f32s(dy, exp_backward(simd, y, simd.splat_f32s(self.sum)))
     }
 }
 

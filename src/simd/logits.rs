@@ -229,13 +229,22 @@ pub(crate) fn exp_pair<S: Simd>(
 ) -> (S::f32s, S::m32s) {
     let (d, d_lo, coarse) = shifted(simd, z, m);
     let e = exp_nonpositive_lo(simd, d, d_lo);
-    let under = simd.less_than_f32s(coarse, simd.splat_f32s(EXP_MIN_NONZERO_INPUT));
+    // `coarse` is `-inf` for masked and overflowing lanes (where `d` is NaN); `d` can be far
+    // below `coarse` where both logits are huge: their `hi` equal, their `lo` (each up to half
+    // an ULP of `hi`) apart by much more than the threshold.
+    let thr = simd.splat_f32s(EXP_MIN_NONZERO_INPUT);
+    let under = simd.or_m32s(
+        simd.less_than_f32s(coarse, thr),
+        simd.less_than_f32s(d, thr),
+    );
     let e = simd.select_f32s(under, simd.splat_f32s(0.0), e);
     (e, simd.equal_f32s(d, simd.splat_f32s(0.0)))
 }
 
 /// Log-softmax's value of the staged pair `z`: `(z - m) - log_sum`, the pair's low part added
-/// last; masked lanes give `-inf`.
+/// last; masked lanes give `-inf`, and so do the lanes where `z - m` overflows (a finite
+/// logit near `-f32::MAX` below a large maximum: the exact value is below `-f32::MAX` too),
+/// whose pair arithmetic would give NaN.
 #[inline(always)]
 pub(crate) fn log_pair<S: Simd>(
     simd: S,
@@ -244,7 +253,7 @@ pub(crate) fn log_pair<S: Simd>(
     log_sum: S::f32s,
 ) -> S::f32s {
     let ninf = simd.splat_f32s(f32::NEG_INFINITY);
-    let (d, d_lo, _) = shifted(simd, z, m);
+    let (d, d_lo, coarse) = shifted(simd, z, m);
     let y = simd.add_f32s(simd.sub_f32s(d, log_sum), d_lo);
-    simd.select_f32s(simd.equal_f32s(z.0, ninf), ninf, y)
+    simd.select_f32s(simd.equal_f32s(coarse, ninf), ninf, y)
 }

@@ -41,6 +41,39 @@ pub(crate) fn row_max<S: Simd>(simd: S, x: &[f32]) -> f32 {
     row_extreme::<S, false>(simd, x)
 }
 
+/// The smallest and the largest element of `x` (`(inf, -inf)` if empty), in one pass.
+#[inline(always)]
+pub(crate) fn row_range<S: Simd>(simd: S, x: &[f32]) -> (f32, f32) {
+    let (xv, xt) = S::as_simd_f32s(x);
+    let mut lo = [simd.splat_f32s(f32::INFINITY); 2];
+    let mut hi = [simd.splat_f32s(f32::NEG_INFINITY); 2];
+    let mut pairs = xv.chunks_exact(2);
+    for p in &mut pairs {
+        for j in 0..2 {
+            lo[j] = simd.min_f32s(lo[j], p[j]);
+            hi[j] = simd.max_f32s(hi[j], p[j]);
+        }
+    }
+    let mut last = |v| {
+        lo[0] = simd.min_f32s(lo[0], v);
+        hi[0] = simd.max_f32s(hi[0], v);
+    };
+    if let [v] = pairs.remainder() {
+        last(*v);
+    }
+    if !xt.is_empty() {
+        // Padded with the row's first element, which changes neither extreme.
+        let mut buf = [x[0]; LANES];
+        buf[..xt.len()].copy_from_slice(xt);
+        let (bv, _) = S::as_simd_f32s(&buf);
+        last(bv[0]);
+    }
+    (
+        simd.reduce_min_f32s(simd.min_f32s(lo[0], lo[1])),
+        simd.reduce_max_f32s(simd.max_f32s(hi[0], hi[1])),
+    )
+}
+
 /// Largest (`MIN`: smallest) element of `x`, as [`row_max`].
 #[inline(always)]
 pub(crate) fn row_extreme<S: Simd, const MIN: bool>(simd: S, x: &[f32]) -> f32 {
@@ -95,15 +128,33 @@ pub(crate) struct Shift {
 }
 
 impl Shift {
-    /// The row's shift: `x` at the largest logit.
+    /// The shift of a plain row (scale 1): its largest `x`.
     #[inline(always)]
-    pub(crate) fn of<S: Simd>(simd: S, x: &[f32], scale: f32) -> Shift {
-        let at = if scale > 0.0 {
-            row_max(simd, x)
-        } else {
-            row_extreme::<S, true>(simd, x)
-        };
-        Shift { at, scale }
+    pub(crate) fn plain<S: Simd>(simd: S, x: &[f32]) -> Shift {
+        Shift {
+            at: row_max(simd, x),
+            scale: 1.0,
+        }
+    }
+
+    /// The row's shift: `x` at the largest logit; `None` for a scaled row whose elements
+    /// span more than `f32::MAX` (infinite elements included). There `x - at` overflows for
+    /// some `x` although the scaled difference `scale * (x - at)` need not (a scale below 1),
+    /// so such rows take the staged logits of [`super::logits`] instead, which scale before
+    /// they subtract (and give an infinite `x` its infinite logit). At scale 1 an overflowing
+    /// `x - at` is the exact difference overflowing: its `exp` is 0 and its log-softmax
+    /// `-inf`, both correctly rounded.
+    #[inline(always)]
+    pub(crate) fn of<S: Simd>(simd: S, x: &[f32], scale: f32) -> Option<Shift> {
+        if scale == 1.0 {
+            return Some(Shift::plain(simd, x));
+        }
+        let (lo, hi) = row_range(simd, x);
+        if (hi - lo).is_infinite() {
+            return None;
+        }
+        let at = if scale > 0.0 { hi } else { lo };
+        Some(Shift { at, scale })
     }
 
     /// The largest logit, `scale * at` rounded (infinite if it overflows: by the crate's
