@@ -11,7 +11,8 @@
 //! that shape; `softmax_decode:<shape>` (scale `1/sqrt(128)`, causal, every column live),
 //! `softmax_prefill:<shape>` (the same scale, causal from the diagonal) and
 //! `softmax_padding:<shape>` (an additive mask, the last eighth of each row `-inf`): the
-//! optioned softmax against the plain one. Backends: `scalar`, `avx2`, `avx512`. Run under `valgrind --tool=callgrind`
+//! optioned softmax against the plain one; `log_softmax_backward:<rows>x<cols>` (of the
+//! log-softmax of the inputs, `dy` uniform in [-1, 1]). Backends: `scalar`, `avx2`, `avx512`. Run under `valgrind --tool=callgrind`
 //! with `calls = N` and `calls = 0`: the difference divided by `N * elements` is the kernel's
 //! instruction count per element (`scripts/instructions.sh` does this). Inputs and setup are
 //! the same whatever `calls` is, so they cancel out.
@@ -55,6 +56,11 @@ enum Kernel {
         rows: usize,
         cols: usize,
     },
+    /// `log_softmax_backward` of the log-softmax of the inputs, `dy` uniform in [-1, 1].
+    LogSoftmaxBackward {
+        rows: usize,
+        cols: usize,
+    },
     /// `softmax_with`: 0 decode, 1 prefill, 2 padding.
     Attention {
         kind: u8,
@@ -76,6 +82,12 @@ fn parse(kernel: &str) -> Result<Kernel, String> {
             let cols = c.parse().map_err(|_| "bad cols")?;
             return Ok(Kernel::Attention { kind, rows, cols });
         }
+    }
+    if let Some(shape) = kernel.strip_prefix("log_softmax_backward:") {
+        let (r, c) = shape.split_once('x').ok_or("shape: <rows>x<cols>")?;
+        let rows = r.parse().map_err(|_| "bad rows")?;
+        let cols = c.parse().map_err(|_| "bad cols")?;
+        return Ok(Kernel::LogSoftmaxBackward { rows, cols });
     }
     for (prefix, log) in [("softmax:", false), ("log_softmax:", true)] {
         if let Some(shape) = kernel.strip_prefix(prefix) {
@@ -108,13 +120,21 @@ fn run(kernel: &Kernel, backend: Backend, calls: usize) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .sequential();
     let n = match *kernel {
-        Kernel::Rows { rows, cols, .. } | Kernel::Attention { rows, cols, .. } => rows * cols,
+        Kernel::Rows { rows, cols, .. }
+        | Kernel::LogSoftmaxBackward { rows, cols }
+        | Kernel::Attention { rows, cols, .. } => rows * cols,
         _ => LEN,
     };
     let x = inputs(n);
     let mut y = vec![0.0f32; n];
     let dy: Vec<f32> = inputs(n).iter().map(|v| v / 8.0).collect();
     let slopes = [0.25f32, 0.5, 0.125, 0.0625];
+    // The backward pass's `y`: the forward output (setup, the same whatever `calls` is).
+    let mut y_log = vec![0.0f32; n];
+    if let Kernel::LogSoftmaxBackward { cols, .. } = *kernel {
+        k.log_softmax(&x, &mut y_log, cols)
+            .map_err(|e| e.to_string())?;
+    }
     let (opts_cols, kind) = match *kernel {
         Kernel::Attention { cols, kind, .. } => (cols, kind),
         _ => (1, 0),
@@ -156,6 +176,9 @@ fn run(kernel: &Kernel, backend: Backend, calls: usize) -> Result<(), String> {
             Kernel::Rows {
                 log: true, cols, ..
             } => k.log_softmax(x, &mut y, cols),
+            Kernel::LogSoftmaxBackward { cols, .. } => {
+                k.log_softmax_backward(black_box(&y_log), black_box(&dy), &mut y, cols)
+            }
             Kernel::Attention { cols, .. } => k.softmax_with(x, &mut y, cols, &opts),
         }
         .map_err(|e| e.to_string())?;

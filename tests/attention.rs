@@ -428,6 +428,91 @@ fn huge_scaled_logits() {
     }
 }
 
+/// Each element of `softmax_with` and `log_softmax_with` of the `cols`-wide rows of `x`
+/// within [`BOUND`] ULP of the reference (infinities and NaN exactly), on every backend,
+/// sequential and threaded.
+fn within_bound_everywhere(what: &str, x: &[f32], cols: usize, opts: &SoftmaxOptions<'_>) {
+    for log in [false, true] {
+        let mut want = vec![0.0_f32; x.len()];
+        if log {
+            reference::log_softmax_with(x, &mut want, cols, opts).unwrap();
+        } else {
+            reference::softmax_with(x, &mut want, cols, opts).unwrap();
+        }
+        for (b, k) in backends() {
+            for k in [k, k.parallel_threshold(1)] {
+                let mut got = vec![0.0_f32; x.len()];
+                if log {
+                    k.log_softmax_with(x, &mut got, cols, opts).unwrap();
+                } else {
+                    k.softmax_with(x, &mut got, cols, opts).unwrap();
+                }
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!(
+                        ulp::distance(*g, *w) <= BOUND,
+                        "{what}, log {log}, {b}, element {i} (x = {:e}): got {g:e}, want {w:e}",
+                        x[i]
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The fuzzer's finds near the ends of the `f32` range (`fuzz/regressions/softmax/`).
+#[test]
+fn logits_near_the_ends_of_the_range() {
+    // A scaled row spanning more than `f32::MAX`: `x - max` overflows, `scale * (x - max)` does
+    // not (log-softmax gave `-inf` for about `-1.2e38`); either sign of the scale, unmasked and
+    // causal.
+    let x = [
+        f32::MAX,
+        -8.713335e33,
+        -f32::MAX,
+        1.0,
+        3.0e38,
+        -2.5e38,
+        0.0,
+        7.0,
+    ];
+    for scale in [0.17367084_f32, -0.17367084, 3.5242553e-4, 0.75] {
+        for mask in [Mask::None, Mask::Causal { offset: 1 }] {
+            let opts = SoftmaxOptions::new().scale(scale).mask(mask);
+            within_bound_everywhere(&format!("wide row, {opts:?}"), &x, 4, &opts);
+            within_bound_everywhere(&format!("wide row, {opts:?}"), &x, 8, &opts);
+        }
+    }
+    // A logit near `-f32::MAX` (from the mask) below a maximum near `f32::MAX`: `z - max` is
+    // below `-f32::MAX`, log-softmax `-inf` (it gave NaN).
+    let x = [-2.0e38_f32, 9.01, 1.0, -1.0];
+    let mask = [0.0_f32, -f32::MAX, 0.0, -f32::MAX];
+    let opts = SoftmaxOptions::new()
+        .scale(-1.5)
+        .mask(Mask::Additive(&mask));
+    within_bound_everywhere("mask -f32::MAX", &x, 4, &opts);
+    // Two logits near 1e31 whose rounded values tie while their exact values are 9e23 apart:
+    // the staged path let `exp(-9e23)` through its underflow test (NaN). Through the staged
+    // path (an additive mask of zeros) and through log-sum-exp, which always stages.
+    let x = [88.72283_f32, 88.72284, 23.269531, -1.1754944e-38];
+    let zeros = [0.0_f32; 4];
+    let opts = SoftmaxOptions::new().scale(1.1804384e29);
+    within_bound_everywhere("tied huge logits", &x, 4, &opts);
+    let masked = opts.mask(Mask::Additive(&zeros));
+    within_bound_everywhere("tied huge logits, staged", &x, 4, &masked);
+    let mut want = [0.0_f32; 1];
+    reference::log_sum_exp_with(&x, &mut want, 4, &opts).unwrap();
+    for (b, k) in backends() {
+        let mut got = [0.0_f32; 1];
+        k.log_sum_exp_with(&x, &mut got, 4, &opts).unwrap();
+        assert!(
+            ulp::distance(got[0], want[0]) <= 2,
+            "{b}: log_sum_exp {:e}, want {:e}",
+            got[0],
+            want[0]
+        );
+    }
+}
+
 #[test]
 fn log_sum_exp_within_its_bound() {
     let mut rng = Rng(99);

@@ -257,6 +257,28 @@ fn same_bits_for_every_thread_count() {
     }
 }
 
+/// Log-softmax outputs below -87 (where `exp(y)` alone is subnormal or 0 in `f32`) with a
+/// large `sum dy`: `exp(y) * sum` is a normal number there, and keeps the bound (the fuzzer's
+/// `fuzz/regressions/softmax_backward/`: 7 to 10^7 ULP beyond it before).
+#[test]
+fn log_softmax_backward_below_exp_normal_range() {
+    let ylog = [
+        -118.49651_f32,
+        -100.0,
+        -90.0,
+        -87.5,
+        -150.0,
+        -200.0,
+        0.0,
+        -1.0,
+    ];
+    let ysoft = [0.125_f32; 8];
+    let dy = [-1.1754944e-38_f32, 1e30, -3e29, 2.0, 7e25, -1.0, 1e-3, 5e28];
+    let mut worst = [Worst::default(), Worst::default()];
+    check(&ysoft, &ylog, &dy, 8, "far tail", &mut worst);
+    check(&ysoft, &ylog, &dy, 4, "far tail, rows of 4", &mut worst);
+}
+
 #[test]
 fn special_values_follow_the_formula() {
     // softmax: a NaN dy or y makes the row NaN; an infinite dy too, except where the formula

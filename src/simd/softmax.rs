@@ -34,13 +34,6 @@ pub(crate) const CHUNK: usize = 4096;
 /// Logical accumulator lanes, whatever the register width.
 pub(crate) const LANES: usize = 16;
 
-/// Largest element of `x` (not empty). With a NaN in `x` the result is unspecified (NaN or a
-/// number); the callers then produce a NaN row whatever it is.
-#[inline(always)]
-pub(crate) fn row_max<S: Simd>(simd: S, x: &[f32]) -> f32 {
-    row_extreme::<S, false>(simd, x)
-}
-
 /// The smallest and the largest element of `x` (`(inf, -inf)` if empty), in one pass.
 #[inline(always)]
 pub(crate) fn row_range<S: Simd>(simd: S, x: &[f32]) -> (f32, f32) {
@@ -74,48 +67,29 @@ pub(crate) fn row_range<S: Simd>(simd: S, x: &[f32]) -> (f32, f32) {
     )
 }
 
-/// Largest (`MIN`: smallest) element of `x`, as [`row_max`].
+/// Largest element of `x` (not empty). With a NaN in `x` the result is unspecified (NaN or a
+/// number); the callers then produce a NaN row whatever it is.
 #[inline(always)]
-pub(crate) fn row_extreme<S: Simd, const MIN: bool>(simd: S, x: &[f32]) -> f32 {
-    let pick = |a, b| pick::<S, MIN>(simd, a, b);
-    let far = if MIN {
-        f32::INFINITY
-    } else {
-        f32::NEG_INFINITY
-    };
+pub(crate) fn row_max<S: Simd>(simd: S, x: &[f32]) -> f32 {
     let (xv, xt) = S::as_simd_f32s(x);
-    let mut acc = [simd.splat_f32s(far); 4];
+    let mut acc = [simd.splat_f32s(f32::NEG_INFINITY); 4];
     let mut quads = xv.chunks_exact(4);
     for q in &mut quads {
         for j in 0..4 {
-            acc[j] = pick(acc[j], q[j]);
+            acc[j] = simd.max_f32s(acc[j], q[j]);
         }
     }
     for (j, &v) in quads.remainder().iter().enumerate() {
-        acc[j] = pick(acc[j], v);
+        acc[j] = simd.max_f32s(acc[j], v);
     }
     if !xt.is_empty() {
-        let mut buf = [far; LANES];
+        let mut buf = [f32::NEG_INFINITY; LANES];
         buf[..xt.len()].copy_from_slice(xt);
         let (bv, _) = S::as_simd_f32s(&buf);
-        acc[0] = pick(acc[0], bv[0]);
+        acc[0] = simd.max_f32s(acc[0], bv[0]);
     }
-    let a = pick(pick(acc[0], acc[1]), pick(acc[2], acc[3]));
-    if MIN {
-        simd.reduce_min_f32s(a)
-    } else {
-        simd.reduce_max_f32s(a)
-    }
-}
-
-/// The smaller (`MIN`) or larger of `a` and `b`.
-#[inline(always)]
-fn pick<S: Simd, const MIN: bool>(simd: S, a: S::f32s, b: S::f32s) -> S::f32s {
-    if MIN {
-        simd.min_f32s(a, b)
-    } else {
-        simd.max_f32s(a, b)
-    }
+    let a = simd.max_f32s(simd.max_f32s(acc[0], acc[1]), simd.max_f32s(acc[2], acc[3]));
+    simd.reduce_max_f32s(a)
 }
 
 /// A row's shift: its exp pass computes `exp(scale * (x - at))`, where `at` is the `x` at which
