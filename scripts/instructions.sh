@@ -41,7 +41,7 @@ count() {
 printf '%-20s %8s %8s\n' kernel backend 'Ir/elem'
 for kernel in "${kernels[@]}"; do
     case $kernel in
-        softmax:* | log_softmax:*)
+        *:*x*) # every matrix kernel: softmax, log-softmax, their options, backward
             shape=${kernel#*:}
             elements=$(( ${shape%x*} * ${shape#*x} ))
             calls=$(( 4 * 1024 * 1024 / elements )) # 4 Mi elements in all

@@ -17,7 +17,7 @@ use crate::simd::online::{
 };
 use crate::simd::softmax::{
     Acc, CHUNK, ExpPass, LogSub, Partial, ReadOnly, SOFTMAX_SIGMA, Scale, Shift, reduce_folded,
-    tree_split,
+    row_max, tree_split,
 };
 use crate::simd::softmax_short::{short_rows, takes_short_path};
 use crate::{Mask, MaskedRows, SoftmaxOptions};
@@ -114,23 +114,41 @@ fn log_of_sum(p: Partial) -> Option<f32> {
 /// `empty`.
 #[inline(always)]
 fn row<S: Simd, I: RowIo>(simd: S, io: I, shift: Shift, kind: Kind, empty: f32) -> Status {
-    batch::<S, I, 1, false>(simd, &mut [io], [shift], kind, empty)[0]
+    let at = Some(shift.at);
+    // Two copies: with the literal scale 1 the compiler drops the passes' scaled branches
+    // (it stopped unswitching them itself once `Shift::of` grew its scaled case).
+    if shift.scale == 1.0 {
+        batch::<S, I, 1, false>(simd, &mut [io], kind, empty, 1.0, at)[0]
+    } else {
+        batch::<S, I, 1, false>(simd, &mut [io], kind, empty, shift.scale, at)[0]
+    }
 }
 
 /// Rows processed side by side, each step for every row before the next step: the rows'
 /// dependency chains (max, sum, `1 / sum`) are independent, so the CPU overlaps them. This
 /// matters for short rows, whose time is otherwise dominated by those chains' latency.
-/// `SHORT`: every row is a single chunk. Fully masked rows are filled with `empty`.
+/// `SHORT`: every row is a single chunk. Fully masked rows are filled with `empty`. `at`: the
+/// `x` of the largest logit when the caller has it (one row, see [`Shift::of`]), else each
+/// row's maximum is taken here (plain rows: `scale` is then the literal 1, which the compiler
+/// propagates into the passes; a shift array built by the caller hid it, at 6 instructions
+/// per element more on rows of 32).
 #[inline(always)]
 fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
     simd: S,
     rows: &mut [I; B],
-    shift: [Shift; B],
     kind: Kind,
     empty: f32,
+    scale: f32,
+    at: Option<f32>,
 ) -> [Status; B] {
     let mut status = [Status::Written; B];
-    let max = shift.map(Shift::top);
+    let mut shift = [Shift { at: 0.0, scale }; B];
+    let mut max = [0.0_f32; B];
+    for b in 0..B {
+        let at = at.unwrap_or_else(|| row_max(simd, rows[b].input()));
+        shift[b] = Shift { at, scale };
+        max[b] = shift[b].top();
+    }
     let mut partial = [Partial::ZERO; B];
     match kind {
         Kind::Softmax => {
@@ -390,8 +408,7 @@ fn rows_in<S: Simd, I: RowIo>(
                 let (r6, tail) = Io::split_at(tail, cols);
                 let (r7, tail) = Io::split_at(tail, cols);
                 let rows = &mut [r0, r1, r2, r3, r4, r5, r6, r7];
-                let shift = rows.each_ref().map(|r| Shift::plain(simd, r.input()));
-                batch::<S, I, BATCH, true>(simd, rows, shift, spec.kind, f32::NAN);
+                batch::<S, I, BATCH, true>(simd, rows, spec.kind, f32::NAN, 1.0, None);
                 rest = tail;
             }
         }
