@@ -581,17 +581,52 @@ pub fn gelu_backward_margin(x: f32) -> f64 {
     gelu_backward_f64(f64::from(x)).1
 }
 
-/// The logits of row `r` of an optioned softmax call (see [`SoftmaxOptions`]), in `f64`:
-/// `None` for a masked entry, else `scale * x + mask` (the product exact; a product or sum
-/// beyond the `f32` range is the infinite logit the kernels see). `None` for the whole row if
-/// it has a live NaN or `+inf` logit (`Err(())`), and the row's live logits otherwise.
+/// A logit `scale * x + mask`, exact, as an unevaluated sum `hi + lo` of two `f64`:
+/// `hi = fl(scale * x + mask)` and `lo` its rounding error (the product is exact in `f64`, the
+/// sum is not: `1e30 + 1.1e19` loses 3.8e13 to `f64`'s rounding, 34 `f32` ULP of a
+/// log-softmax output `-1.1e19`). The derived order (by `hi`, then `lo`) is the order of the
+/// exact values, since `hi` is their rounding. Infinite logits have `lo = 0`.
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+struct Logit {
+    hi: f64,
+    lo: f64,
+}
+
+impl Logit {
+    /// `p + bias` exactly (Knuth's two-sum); an infinite sum has `lo = 0`.
+    fn sum(p: f64, bias: f64) -> Self {
+        let hi = p + bias;
+        if hi.is_infinite() {
+            return Self { hi, lo: 0.0 };
+        }
+        let b = hi - p;
+        let lo = (p - (hi - b)) + (bias - b);
+        Self { hi, lo }
+    }
+
+    /// `self - max` in `f64`, for `max` finite and at least `self`: the difference of the
+    /// `hi` parts exactly (two-sum), then the small parts. Accurate to a few units of `f64`
+    /// rounding of the difference itself, however close the two logits are.
+    fn minus(self, max: Self) -> f64 {
+        if self.hi == f64::NEG_INFINITY {
+            return f64::NEG_INFINITY;
+        }
+        let d = Self::sum(self.hi, -max.hi);
+        d.hi + (d.lo + (self.lo - max.lo))
+    }
+}
+
+/// The logits of row `r` of an optioned softmax call (see [`SoftmaxOptions`]), exact:
+/// `None` for a masked entry, else `scale * x + mask` (a product or sum beyond the `f32` range
+/// is the infinite logit the kernels see). `None` for the whole row if it has a live NaN or
+/// `+inf` logit (`Err(())`), and the row's live logits otherwise.
 #[allow(clippy::type_complexity)]
 fn logits_with(
     x: &[f32],
     cols: usize,
     r: usize,
     opts: &SoftmaxOptions<'_>,
-) -> Result<Vec<Option<f64>>, ()> {
+) -> Result<Vec<Option<Logit>>, ()> {
     let stride = opts.stride(cols);
     let row = &x[r * stride..r * stride + cols];
     let mut z = Vec::with_capacity(cols);
@@ -618,13 +653,16 @@ fn logits_with(
         } else {
             p
         };
-        let s = p + bias;
-        let s = if (s as f32).is_infinite() {
-            f64::from(s as f32)
+        let s = Logit::sum(p, bias);
+        let s = if (s.hi as f32).is_infinite() {
+            Logit {
+                hi: f64::from(s.hi as f32),
+                lo: 0.0,
+            }
         } else {
             s
         };
-        if s.is_nan() || s == f64::INFINITY {
+        if s.hi.is_nan() || s.hi == f64::INFINITY {
             return Err(());
         }
         z.push(Some(s));
@@ -634,13 +672,15 @@ fn logits_with(
 
 /// One row's `(max, sum of exp(z - max) over the non-maximal logits, count at the max)` of
 /// live finite logits; `None` if there are none.
-fn sums_with(z: &[Option<f64>]) -> Option<(f64, f64, u64)> {
-    let m = z
-        .iter()
-        .flatten()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
-    if m == f64::NEG_INFINITY {
+fn sums_with(z: &[Option<Logit>]) -> Option<(Logit, f64, u64)> {
+    let m = z.iter().flatten().copied().fold(
+        Logit {
+            hi: f64::NEG_INFINITY,
+            lo: 0.0,
+        },
+        |m, v| if v > m { v } else { m },
+    );
+    if m.hi == f64::NEG_INFINITY {
         return None;
     }
     let (mut others, mut ones) = (0.0, 0_u64);
@@ -648,7 +688,7 @@ fn sums_with(z: &[Option<f64>]) -> Option<(f64, f64, u64)> {
         if v == m {
             ones += 1;
         } else {
-            others += (v - m).exp();
+            others += v.minus(m).exp();
         }
     }
     Some((m, others, ones))
@@ -663,7 +703,7 @@ fn log_of(others: f64, ones: u64) -> f64 {
     }
 }
 
-/// Row by row per [`SoftmaxOptions`]: `f(z, max, others, ones)` for live logits, `masked` for
+/// Row by row per [`SoftmaxOptions`]: `f(z - max, others, ones)` for live logits, `masked` for
 /// masked entries, NaN rows, fully masked rows per the options' policy (`empty`). The elements
 /// between strided rows are untouched.
 fn rows_with(
@@ -672,7 +712,7 @@ fn rows_with(
     cols: usize,
     opts: &SoftmaxOptions<'_>,
     masked: f32,
-    f: impl Fn(f64, f64, f64, u64) -> f64,
+    f: impl Fn(f64, f64, u64) -> f64,
 ) -> Result<(), Error> {
     let rows = validate::softmax_with(x, Some(y), cols, opts)?;
     let stride = opts.stride(cols);
@@ -692,7 +732,7 @@ fn rows_with(
         };
         for (o, z) in out.iter_mut().zip(&z) {
             *o = match z {
-                Some(v) => f(*v, m, others, ones) as f32,
+                Some(v) => f(v.minus(m), others, ones) as f32,
                 None => masked,
             };
         }
@@ -708,8 +748,8 @@ pub fn softmax_with(
     cols: usize,
     opts: &SoftmaxOptions<'_>,
 ) -> Result<(), Error> {
-    rows_with(x, y, cols, opts, 0.0, |z, m, others, ones| {
-        (z - m).exp() / (ones as f64 + others)
+    rows_with(x, y, cols, opts, 0.0, |d, others, ones| {
+        d.exp() / (ones as f64 + others)
     })
 }
 
@@ -721,8 +761,8 @@ pub fn log_softmax_with(
     cols: usize,
     opts: &SoftmaxOptions<'_>,
 ) -> Result<(), Error> {
-    rows_with(x, y, cols, opts, f32::NEG_INFINITY, |z, m, others, ones| {
-        (z - m) - log_of(others, ones)
+    rows_with(x, y, cols, opts, f32::NEG_INFINITY, |d, others, ones| {
+        d - log_of(others, ones)
     })
 }
 
@@ -742,7 +782,7 @@ pub fn log_sum_exp_with(
             Ok(z) => match sums_with(&z) {
                 None if opts.masked_rows == MaskedRows::Zero => f32::NEG_INFINITY,
                 None => f32::NAN,
-                Some((m, others, ones)) => (m + log_of(others, ones)) as f32,
+                Some((m, others, ones)) => (m.hi + (m.lo + log_of(others, ones))) as f32,
             },
         };
     }

@@ -513,6 +513,61 @@ fn logits_near_the_ends_of_the_range() {
     }
 }
 
+/// The fuzzer's finds where TwoSum overflows at `f32::MAX` (its first step `fl(t - a)` is
+/// `f32::MAX` plus half an ULP of the top binade) and where the reference rounded its logits
+/// (`fuzz/regressions/softmax/`).
+#[test]
+fn two_sum_at_the_end_of_the_range() {
+    // A scaled row whose maximum `x` is `f32::MAX` (span below `f32::MAX`): the three passes'
+    // exact `x - max` overflowed for `x = 6.927456e37`; the row was NaN on the scalar backend
+    // and that element NaN on the others. Now staged.
+    let x = [
+        -998650000.0_f32,
+        -107432.555,
+        0.003736282,
+        1e30,
+        -180273950000.0,
+        107.640625,
+        2.251075e21,
+        f32::MAX,
+        65504.0,
+        7.233178e29,
+        6.927456e37,
+        88.72283,
+    ];
+    for scale in [6.598778e-5_f32, -6.598778e-5, 0.5] {
+        let opts = SoftmaxOptions::new().scale(scale);
+        within_bound_everywhere(&format!("max f32::MAX, {opts:?}"), &x, 12, &opts);
+    }
+    let reversed: Vec<f32> = x.iter().map(|v| -v).collect();
+    let opts = SoftmaxOptions::new().scale(-6.598778e-5);
+    within_bound_everywhere("min -f32::MAX, negative scale", &reversed, 12, &opts);
+    // The staged path's maximum logit `f32::MAX` (a mask of zeros): log-softmax's pair
+    // arithmetic gave NaN for the logit 6.927456e37.
+    let zeros = [0.0_f32; 12];
+    for scale in [1.0_f32, 0.5] {
+        let opts = SoftmaxOptions::new()
+            .scale(scale)
+            .mask(Mask::Additive(&zeros));
+        within_bound_everywhere(
+            &format!("staged, max logit f32::MAX, {opts:?}"),
+            &x,
+            12,
+            &opts,
+        );
+    }
+    // The reference's own rounding: `1e30 + 1.1075093e19` in `f64` loses 3.8e13, 34 ULP of
+    // the log-softmax `-1.1075093e19` it once wanted as `-1.1075055e19`. Exactly, the first
+    // output is `-103.97209 - 1.1075093e19`, which rounds to `-1.1075093e19`.
+    let x = [1e30_f32, 1e30];
+    let mask = [-103.97209_f32, 1.1075093e19];
+    let opts = SoftmaxOptions::new().mask(Mask::Additive(&mask));
+    let mut want = [0.0_f32; 2];
+    reference::log_softmax_with(&x, &mut want, 2, &opts).unwrap();
+    assert_eq!(want, [-1.1075093e19, 0.0]);
+    within_bound_everywhere("1e30 + a large mask", &x, 2, &opts);
+}
+
 #[test]
 fn log_sum_exp_within_its_bound() {
     let mut rng = Rng(99);

@@ -959,14 +959,17 @@ pub fn softmax(data: &[u8]) {
         } else {
             (u32::from(got[i].to_bits() != init[i].to_bits()), 0)
         };
+        // The row's x in the message: what a regression test needs.
+        let row = i / stride.max(1) * stride.max(1);
         assert!(
             e <= bound,
             "{name} on {:?}, cols {cols}, element {i} (x = {:e}): got {:e}, want {:e}: {e} > \
-             {bound} ({opts:?})",
+             {bound} ({opts:?}; the row's x: {:?})",
             k.backend(),
             x[i],
             got[i],
-            want[i]
+            want[i],
+            &x[row..(row + cols).min(x.len())]
         );
     }
 }

@@ -245,6 +245,13 @@ pub(crate) fn exp_pair<S: Simd>(
 /// last; masked lanes give `-inf`, and so do the lanes where `z - m` overflows (a finite
 /// logit near `-f32::MAX` below a large maximum: the exact value is below `-f32::MAX` too),
 /// whose pair arithmetic would give NaN.
+///
+/// Every lane whose pair arithmetic gives NaN takes `coarse - log_sum` instead, where
+/// `coarse = fl(hi - m_hi)`: the masked and overflowing lanes (`coarse = -inf`, so `-inf`), and
+/// the lanes where TwoSum overflows at `±f32::MAX` (see [`two_sum`]: a maximum
+/// `m_hi = f32::MAX`, or a logit whose mask is `±f32::MAX`). There `|coarse|` is in the top
+/// binade, where the low parts (half an ULP of `hi` and of `m_hi` at most) and `coarse`'s own
+/// rounding move the result by 1.5 ULP at most.
 #[inline(always)]
 pub(crate) fn log_pair<S: Simd>(
     simd: S,
@@ -252,8 +259,8 @@ pub(crate) fn log_pair<S: Simd>(
     m: (S::f32s, S::f32s),
     log_sum: S::f32s,
 ) -> S::f32s {
-    let ninf = simd.splat_f32s(f32::NEG_INFINITY);
     let (d, d_lo, coarse) = shifted(simd, z, m);
     let y = simd.add_f32s(simd.sub_f32s(d, log_sum), d_lo);
-    simd.select_f32s(simd.equal_f32s(coarse, ninf), ninf, y)
+    // `y == y`: not NaN.
+    simd.select_f32s(simd.equal_f32s(y, y), y, simd.sub_f32s(coarse, log_sum))
 }

@@ -84,7 +84,10 @@ pub(crate) fn two_prod<S: Simd>(simd: S, a: S::f32s, b: S::f32s) -> (S::f32s, S:
 }
 
 /// TwoSum (Knuth): `a + b = t + err` exactly, `t = fl(a + b)`, for any finite `a`, `b` whose
-/// sum does not overflow (no condition on their magnitudes).
+/// sum does not overflow, and `b` not `±f32::MAX`: its first step `fl(t - a)` is `b` plus
+/// `t`'s rounding error, which overflows when `|b| = f32::MAX` and `t` was rounded away from
+/// zero by exactly half an ULP of the top binade (then `err` is NaN). No other condition on
+/// the magnitudes.
 #[inline(always)]
 pub(crate) fn two_sum<S: Simd>(simd: S, a: S::f32s, b: S::f32s) -> (S::f32s, S::f32s) {
     let t = simd.add_f32s(a, b);

@@ -118,16 +118,22 @@ impl Shift {
     /// they subtract (and give an infinite `x` its infinite logit). At scale 1 an overflowing
     /// `x - at` is the exact difference overflowing: its `exp` is 0 and its log-softmax
     /// `-inf`, both correctly rounded.
+    ///
+    /// Also `None` for a scaled row whose `at` is `±f32::MAX`: the exact `x - at` of the
+    /// scaled passes (TwoSum of `x` and `-at`) computes `fl(x - at) - x`, which overflows
+    /// when `at` is `±f32::MAX` and `fl(x - at)` was rounded away from zero by exactly half an
+    /// ULP (`x = 6.927456e37` below `f32::MAX`), and the row came out NaN. The staged logits
+    /// subtract after scaling, where that maximum is far from the end of the range.
     #[inline(always)]
     pub(crate) fn of<S: Simd>(simd: S, x: &[f32], scale: f32) -> Option<Shift> {
         if scale == 1.0 {
             return Some(Shift::plain(simd, x));
         }
         let (lo, hi) = row_range(simd, x);
-        if (hi - lo).is_infinite() {
+        let at = if scale > 0.0 { hi } else { lo };
+        if (hi - lo).is_infinite() || at.abs() == f32::MAX {
             return None;
         }
-        let at = if scale > 0.0 { hi } else { lo };
         Some(Shift { at, scale })
     }
 
