@@ -2,8 +2,9 @@
 //! (`fuzz/regressions/<target>/`), replayed through the same checks the fuzzer runs
 //! (`fuzz/src/checks.rs`, included here), so that `cargo test --release` checks them without
 //! libFuzzer or a nightly flag. The C API's targets (`fuzz/src/capi_checks.rs`) need the C
-//! library, which is no dependency of this crate's tests: `cargo test --release` in `fuzz/`
-//! replays those, and `.ci/fuzz` runs every target from its corpus.
+//! library, which is no dependency of this crate's tests:
+//! `cargo test --release -p simd-activations-fuzz` replays those, and `.ci/fuzz` runs every
+//! target from its corpus.
 
 #[path = "../fuzz/src/checks.rs"]
 #[allow(dead_code)]

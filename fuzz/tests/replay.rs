@@ -1,6 +1,6 @@
 //! Replays the committed corpus and regressions of every target (the C API's included, which
 //! the main crate's `tests/fuzz_corpus.rs` cannot link) through the checks, without libFuzzer:
-//! `cargo test --release` in `fuzz/`.
+//! `cargo test --release -p simd-activations-fuzz`.
 
 use std::path::Path;
 
