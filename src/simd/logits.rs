@@ -249,8 +249,7 @@ pub(crate) fn exp_pair<S: Simd>(
 /// Every lane whose pair arithmetic gives NaN takes `coarse - log_sum` instead, where
 /// `coarse = fl(hi - m_hi)`: the masked and overflowing lanes (`coarse = -inf`, so `-inf`), and
 /// the lanes where TwoSum overflows at `±f32::MAX` (see [`two_sum`]: a maximum
-/// `m_hi = f32::MAX`, or a logit whose mask is `±f32::MAX`). There `|coarse|` is in the top
-/// binade, where the low parts (half an ULP of `hi` and of `m_hi` at most) and `coarse`'s own
+/// `m_hi = f32::MAX`). There `|coarse|` is in the top binade, where the low parts (half an ULP of `hi` and of `m_hi` at most) and `coarse`'s own
 /// rounding move the result by 1.5 ULP at most.
 #[inline(always)]
 pub(crate) fn log_pair<S: Simd>(
