@@ -123,7 +123,8 @@ impl Shift {
     /// scaled passes (TwoSum of `x` and `-at`) computes `fl(x - at) - x`, which overflows
     /// when `at` is `±f32::MAX` and `fl(x - at)` was rounded away from zero by exactly half an
     /// ULP (`x = 6.927456e37` below `f32::MAX`), and the row came out NaN. The staged logits
-    /// subtract after scaling, where that maximum is far from the end of the range.
+    /// subtract after scaling; where their maximum is still `f32::MAX` (a scale just below 1),
+    /// `log_pair` covers the same overflow.
     #[inline(always)]
     pub(crate) fn of<S: Simd>(simd: S, x: &[f32], scale: f32) -> Option<Shift> {
         if scale == 1.0 {
