@@ -6,7 +6,8 @@
 //! Kernels: every activation of the registry by its name (`exp`, `leaky_relu`,
 //! `leaky_relu(0.2)`, ...: `Activation::from_str`), its gradient (`<name>_backward`, `dy`
 //! uniform in [-1, 1]), the three-stream loop `add` (`dx = x + dy`, the gradients' baseline)
-//! and `prelu` (4 slopes), on 4096 elements
+//! `prelu` (4 slopes) and `prelu_backward` (channels-last, the 4 slopes' gradients), on 4096
+//! elements
 //! uniform in [-8, 8]; `softmax:<rows>x<cols>` and `log_softmax:<rows>x<cols>` on a matrix of
 //! that shape; `softmax_decode:<shape>` (scale `1/sqrt(128)`, causal, every column live),
 //! `softmax_prefill:<shape>` (the same scale, causal from the diagonal) and
@@ -51,6 +52,7 @@ enum Kernel {
     /// `dx[i] = x[i] + dy[i]`, the three-stream baseline of the gradients.
     Add,
     Prelu,
+    PreluBackward,
     Rows {
         log: bool,
         rows: usize,
@@ -99,6 +101,9 @@ fn parse(kernel: &str) -> Result<Kernel, String> {
     }
     if kernel == "prelu" {
         return Ok(Kernel::Prelu);
+    }
+    if kernel == "prelu_backward" {
+        return Ok(Kernel::PreluBackward);
     }
     if kernel == "add" {
         return Ok(Kernel::Add);
@@ -170,6 +175,12 @@ fn run(kernel: &Kernel, backend: Backend, calls: usize) -> Result<(), String> {
                 Ok(())
             }
             Kernel::Prelu => k.prelu(x, &mut y, &slopes),
+            Kernel::PreluBackward => {
+                let mut dslopes = [0.0f32; 4];
+                let r = k.prelu_backward(x, black_box(&dy), &mut y, &slopes, &mut dslopes);
+                black_box(&mut dslopes);
+                r
+            }
             Kernel::Rows {
                 log: false, cols, ..
             } => k.softmax(x, &mut y, cols),
@@ -198,6 +209,7 @@ fn main() -> ExitCode {
         }
         println!("add");
         println!("prelu");
+        println!("prelu_backward");
         for f in ["softmax", "log_softmax"] {
             for s in SHAPES {
                 println!("{f}:{s}");

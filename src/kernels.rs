@@ -327,10 +327,9 @@ impl Kernels {
     /// Log-softmax over the rows of a row-major matrix of `cols` columns:
     /// `y[i] = (x[i] - max) - log(sum_j exp(x[j] - max))` within each row (never
     /// `log(softmax)`), within 4 ULP of the correctly rounded result, also where `log(sum)` is
-    /// close to 0; a known issue (README): not yet for `|y| < cols * 2^-126` (next to a row's
-    /// maximum when every other term of the sum is subnormal, the output drifts with the
-    /// number of those terms). Special rows as [`Kernels::softmax`], except that `-inf` entries give
-    /// `-inf` and rows of one element give 0.
+    /// close to 0 (next to a row's maximum when every other term of the sum is subnormal, that
+    /// sum is recounted with its terms scaled by 2^64). Special rows as [`Kernels::softmax`],
+    /// except that `-inf` entries give `-inf` and rows of one element give 0.
     ///
     /// Errors: as [`Kernels::softmax`].
     ///

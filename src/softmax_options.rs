@@ -62,8 +62,12 @@ pub enum MaskedRows {
 /// # Accuracy
 /// Each output is within the bound of the plain function (4 ULP) of the softmax of the exact
 /// `scale * x + mask`: the rounding errors of the product and of the sum are carried into the
-/// reduction with the logits, as `x - max` is. A product or sum that overflows `f32` is an
-/// infinite logit, as an infinite `x` is (`+inf`: NaN row; `-inf`: output 0).
+/// reduction with the logits, as `x - max` is, and a masked row whose largest logit is `2^12`
+/// or more in magnitude (a row padded with `-f32::MAX`, say) is computed relative to that logit,
+/// with one more pass over the row. Not yet where, next to the maximum, a large difference of
+/// `scale * x` and a large difference of the mask cancel (README, Known issues). A product or
+/// sum that overflows `f32` is an infinite logit, as an infinite `x` is (`+inf`: NaN row;
+/// `-inf`: output 0).
 ///
 /// ```
 /// use simd_activations::{Mask, MaskedRows, SoftmaxOptions};

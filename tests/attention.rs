@@ -828,3 +828,197 @@ fn errors_leave_the_output_untouched() {
     softmax_with(&x[..13], &mut y[..13], 3, &o.row_stride(5)).unwrap();
     softmax_with(&x, &mut y, 3, &o.row_stride(5)).unwrap();
 }
+
+/// Log-softmax near a row's maximum where every other term `exp(z - max)` is subnormal (the
+/// fuzzer's `crash-1e67d6c8…`): the exp passes round each such term to a multiple of 2^-149,
+/// which put `[0, -97 x 999]` 218 ULP off at its maximum. Such rows' sums are recounted with
+/// the terms scaled (`tiny_sum`). Every path: short rows, batches of short rows, three passes,
+/// online (several chunks), split across threads, scaled, masked, causal, and
+/// `log_sum_exp_with`.
+#[test]
+fn log_softmax_where_the_other_terms_are_subnormal() {
+    for &(cols, below) in &[
+        (1000, 97.0_f32),
+        (1000, 90.0),
+        (1000, 125.0),
+        (40, 97.0),
+        (20, 101.0),
+        (32, 97.0),
+        (256, 95.0),
+        (10_000, 97.0),
+        (300_000, 100.0),
+    ] {
+        // Spread below the maximum, the maximum somewhere inside.
+        let row = |at: usize| -> Vec<f32> {
+            (0..cols)
+                .map(|i| {
+                    if i == at {
+                        0.0
+                    } else {
+                        -below - (i % 7) as f32 * 0.375
+                    }
+                })
+                .collect()
+        };
+        let x = row(cols / 3);
+        let what = format!("{cols} columns, {below} below");
+        within_bound_everywhere(&what, &x, cols, &SoftmaxOptions::new());
+        // log-sum-exp: about `others` itself (the maximum is 0).
+        let mut want = [0.0_f32];
+        reference::log_sum_exp_with(&x, &mut want, cols, &SoftmaxOptions::new()).unwrap();
+        for (b, k) in backends() {
+            for k in [k, k.parallel_threshold(1)] {
+                let mut got = [0.0_f32];
+                k.log_sum_exp_with(&x, &mut got, cols, &SoftmaxOptions::new())
+                    .unwrap();
+                assert!(
+                    ulp::distance(got[0], want[0]) <= 2,
+                    "{what}, log_sum_exp, {b}: got {:e}, want {:e}",
+                    got[0],
+                    want[0]
+                );
+            }
+        }
+        if cols > 10_000 {
+            // One row split across threads, plain only (valgrind runs this file).
+            continue;
+        }
+        if cols <= 1000 {
+            // Nine rows (the batched path of short rows), the maximum moving.
+            let rows: Vec<f32> = (0..9).flat_map(|r| row(r * 7 % cols)).collect();
+            within_bound_everywhere(&what, &rows, cols, &SoftmaxOptions::new());
+        }
+        for scale in [0.5_f32, -0.25] {
+            let xs: Vec<f32> = x.iter().map(|v| v / scale).collect();
+            let opts = SoftmaxOptions::new().scale(scale);
+            within_bound_everywhere(&format!("{what}, {opts:?}"), &xs, cols, &opts);
+            let zeros = vec![0.0_f32; cols];
+            let masked = opts.mask(Mask::Additive(&zeros));
+            within_bound_everywhere(
+                &format!("{what}, masked, scale {scale}"),
+                &xs,
+                cols,
+                &masked,
+            );
+        }
+        let causal = SoftmaxOptions::new().mask(Mask::Causal { offset: cols / 2 });
+        within_bound_everywhere(&format!("{what}, causal"), &x, cols, &causal);
+    }
+}
+
+/// An additive mask of `±f32::MAX` on a logit that is an odd multiple of 2^103: the staging
+/// TwoSum of `scale * x + mask` overflowed in its first step (the sum ties away from zero) and
+/// the row came out NaN. Either sign, at every position of a row of 40, unscaled and scaled.
+#[test]
+fn additive_mask_of_f32_max() {
+    let odd = 3.0 * 2f32.powi(103);
+    for sign in [1.0_f32, -1.0] {
+        for at in 0..40 {
+            let mut x: Vec<f32> = (0..40).map(|i| (i % 5) as f32).collect();
+            let mut mask = vec![0.0_f32; 40];
+            x[at] = sign * odd;
+            mask[at] = -sign * f32::MAX;
+            for scale in [1.0_f32, 0.5] {
+                let xs: Vec<f32> = x.iter().map(|v| v / scale).collect();
+                let opts = SoftmaxOptions::new()
+                    .scale(scale)
+                    .mask(Mask::Additive(&mask));
+                within_bound_everywhere(
+                    &format!("±f32::MAX mask at {at}, {opts:?}"),
+                    &xs,
+                    40,
+                    &opts,
+                );
+            }
+        }
+    }
+}
+
+/// `log_sum_exp_with` of `x` (rows of `cols`) within its bound (2 ULP plus `2^-24` of the
+/// row's largest logit `max[r]`) on every backend and threading.
+fn lse_within_bound(what: &str, x: &[f32], cols: usize, opts: &SoftmaxOptions<'_>, max: &[f64]) {
+    let rows = x.len() / cols;
+    let mut want = vec![0.0_f32; rows];
+    reference::log_sum_exp_with(x, &mut want, cols, opts).unwrap();
+    for (b, k) in backends() {
+        for k in [k, k.parallel_threshold(1)] {
+            let mut got = vec![0.0_f32; rows];
+            k.log_sum_exp_with(x, &mut got, cols, opts).unwrap();
+            for r in 0..rows {
+                let (g, w) = (got[r], want[r]);
+                let allowed = 2.0 * ulp_of(w) + 2f64.powi(-24) * max[r].abs();
+                let err = (f64::from(g) - f64::from(w)).abs();
+                assert!(
+                    err <= allowed,
+                    "{what}, log_sum_exp, {b}, row {r}: got {g:e}, want {w:e}"
+                );
+            }
+        }
+    }
+}
+
+/// Rows of large logits, staged relative to their largest (`Reference` in
+/// `src/simd/logits.rs`): rows padded with one large mask value (the pair of `scale * x + mask`
+/// lost the product's low part: softmax 7 ULP off with `-f32::MAX` at scale 0.37, 17 ULP with
+/// `-1e30` at scale 1), one chunk, several chunks, one row split across threads, the mask
+/// broadcast over rows; and logits of `5.8e33` that differ by a mask of `8.2e-7` (the
+/// fuzzer's `crash-cc739cea…`: log-softmax 7 ULP off, the two largest tied).
+#[test]
+fn large_logits_relative_to_their_maximum() {
+    let mut rng = Rng(5);
+    for &(fill, scale) in &[
+        (-f32::MAX, 0.37_f32),
+        (-1e9, 0.37),
+        (-3e38, 0.125),
+        (-1e30, 1.0),
+        (1e20, -0.5),
+        (-5000.0, 3.0),
+    ] {
+        for &(rows, cols) in &[(1, 64), (3, 64), (1, 5000), (1, 300_000)] {
+            if cols > 5000 && scale != 0.37 {
+                // One row split across threads (valgrind runs this file: kept short).
+                continue;
+            }
+            let x = rng.vec(rows * cols, -10.0, 10.0);
+            let mask = vec![fill; cols];
+            let opts = SoftmaxOptions::new()
+                .scale(scale)
+                .mask(Mask::Additive(&mask));
+            let what = format!("{rows}x{cols} padded with {fill:e}, scale {scale}");
+            within_bound_everywhere(&what, &x, cols, &opts);
+            let max: Vec<f64> = x
+                .chunks(cols)
+                .map(|row| {
+                    row.iter()
+                        .map(|&v| f64::from(v) * f64::from(scale) + f64::from(fill))
+                        .fold(f64::NEG_INFINITY, f64::max)
+                })
+                .collect();
+            lse_within_bound(&what, &x, cols, &opts, &max);
+        }
+    }
+    let x = [7.747085e31_f32, 7.747085e31, 7.747085e31, 7.744609e31];
+    let mask = [8.2195123e-7_f32, 0.0, -2.379759e23, 0.0];
+    let opts = SoftmaxOptions::new()
+        .scale(74.61719)
+        .mask(Mask::Additive(&mask));
+    within_bound_everywhere("5.8e33 apart by 8.2e-7", &x, 4, &opts);
+    let max = f64::from(x[0]) * 74.61719 + f64::from(mask[0]);
+    lse_within_bound("5.8e33 apart by 8.2e-7", &x, 4, &opts, &[max]);
+    // The fuzzer's `crash-12016105…`: masked lanes of `x` as far as `-f32::MAX` (no reason to
+    // give up the reference); 319 ULP off when it did.
+    let x = [1.3792748e-5_f32, 1.3792748e-5, 251.40392, -f32::MAX];
+    let mask = [9.803019_f32, 0.0, f32::NEG_INFINITY, f32::NEG_INFINITY];
+    let opts = SoftmaxOptions::new()
+        .scale(2.1269281e17)
+        .mask(Mask::Additive(&mask));
+    within_bound_everywhere("masked lanes far away", &x, 4, &opts);
+    // A live lane whose `x - at` overflows (`-3e38 - 2e38`) while its logit does not: it takes
+    // its pair as staged minus the reference's (`-2.5e38` below the maximum).
+    let x = [2e38_f32, 2e38, -3e38, 0.0];
+    let mask = [8.2e-7_f32, 0.0, 0.0, 0.0];
+    let opts = SoftmaxOptions::new().scale(0.5).mask(Mask::Additive(&mask));
+    within_bound_everywhere("x - at overflows", &x, 4, &opts);
+    let max = 1e38 + f64::from(mask[0]);
+    lse_within_bound("x - at overflows", &x, 4, &opts, &[max]);
+}

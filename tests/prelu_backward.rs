@@ -364,3 +364,29 @@ fn errors_leave_outputs_untouched() {
         );
     }
 }
+
+/// A slope's sum through `f32::MAX`: TwoSum's first step overflows where an operand is
+/// `f32::MAX` and the sum ties away from zero (a product `x * dy = f32::MAX` added to a slot's
+/// `-3 * 2^103`), which made the slope's gradient NaN where the exact one is
+/// `f32::MAX - 3 * 2^103`. The slots are the positions of a window of 1024 elements and the
+/// leaves of the fixed tree hold `n / 8` segments: with 16 segments, element 0 and
+/// `f32::MAX` at 1024 (the same slot, the next segment) meet in one TwoSum; the other positions
+/// meet in other orders.
+#[test]
+fn slope_sums_through_f32_max() {
+    let n = 16 * 1024;
+    for k in (1..n).filter(|k| k % 1024 == 0 || *k < 40) {
+        let x = vec![-1.0_f32; n];
+        let mut dy = vec![0.0_f32; n];
+        dy[0] = 3.0 * 2f32.powi(103);
+        dy[k] = -f32::MAX;
+        check(&x, &dy, &[0.25], 1, &format!("f32::MAX at {k}"));
+        check(
+            &x,
+            &dy,
+            &[0.25, -2.0],
+            8,
+            &format!("f32::MAX at {k}, 2 channels of 8"),
+        );
+    }
+}

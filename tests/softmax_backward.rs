@@ -377,3 +377,32 @@ fn errors_leave_outputs_untouched() {
     assert!(reference::softmax_backward(&y, &dy, &mut dx, 3).is_err());
     assert!(reference::log_softmax_backward(&y, &dy, &mut dx, 0).is_err());
 }
+
+/// A row sum through `f32::MAX`: TwoSum's first step overflows where an operand is `f32::MAX`
+/// and the sum ties away from zero (a lane's sum `-3 * 2^103`, then a term `f32::MAX`), which
+/// made the row's sum NaN where the exact one is `f32::MAX - 3 * 2^103`. `f32::MAX` sits at
+/// every position after the two terms `-1.5 * 2^103` (elements 0 and 16, whose pair is one
+/// lane's `-3 * 2^103`), so that some order of every backend meets it.
+#[test]
+fn row_sums_through_f32_max() {
+    let h = 1.5 * 2f32.powi(103);
+    let cols = 64;
+    let mut worst = [Worst::default(), Worst::default()];
+    for k in (1..cols).filter(|&k| k != 16) {
+        let mut y = vec![0.0_f32; cols];
+        let mut ylog = vec![-200.0_f32; cols];
+        let mut dy = vec![0.0_f32; cols];
+        for i in [0, 16] {
+            (y[i], ylog[i], dy[i]) = (1.0, 0.0, -h);
+        }
+        (y[k], ylog[k], dy[k]) = (1.0, 0.0, f32::MAX);
+        check(
+            &y,
+            &ylog,
+            &dy,
+            cols,
+            &format!("f32::MAX at {k}"),
+            &mut worst,
+        );
+    }
+}

@@ -11,7 +11,10 @@ use pulp::{Simd, WithSimd};
 use super::{Cost, PIECES_PER_THREAD, Threading, elementwise, split};
 use crate::simd::Unary;
 use crate::simd::io::{Buffers, InPlace, Io, OutOfPlace};
-use crate::simd::logits::{LazyStage, Logits, stage};
+use crate::simd::logits::{
+    LazyStage, Logits, REFERENCE_FROM, Reference, Stage, needs_recount, reference_of, scaled_pair,
+    stage, tiny_sum,
+};
 use crate::simd::online::{
     ExpScale, Finish, Join, Online, staged_chunk, total, write_staged, write_stored,
 };
@@ -189,6 +192,11 @@ fn batch<S: Simd, I: RowIo, const B: usize, const SHORT: bool>(
                 if max[b].is_finite() {
                     partial[b] = ReadOnly(rows[b].input()).chunks::<S, true>(simd, shift[b]);
                 }
+                if needs_recount(partial[b].ones, partial[b].sum) {
+                    let l = Logits::new(rows[b].input(), None, shift[b].scale);
+                    let m = scaled_pair(shift[b].at, shift[b].scale);
+                    partial[b].sum = tiny_sum(simd, l, m);
+                }
             }
             for b in 0..B {
                 match log_of_sum(partial[b]).filter(|_| max[b].is_finite()) {
@@ -336,11 +344,7 @@ impl<'a> Spec<'a> {
     where
         'a: 'x,
     {
-        Logits {
-            x,
-            mask: self.row_mask(r, x.len()),
-            scale: self.scale,
-        }
+        Logits::new(x, self.row_mask(r, x.len()), self.scale)
     }
 
     /// What masked entries hold: 0 (log-softmax: `-inf`).
@@ -450,7 +454,7 @@ fn live_row<S: Simd, I: RowIo>(
     if n == 0 {
         return Status::Empty;
     }
-    let l = spec.logits(io.input(), r);
+    let mut l = spec.logits(io.input(), r);
     let plain = l.mask.is_none() && l.scale == 1.0;
     let staged_once = !plain && n <= CHUNK;
     // Without an additive mask the logits `scale * x` are ordered as `x` (reversed for a
@@ -462,12 +466,15 @@ fn live_row<S: Simd, I: RowIo>(
         }
     }
     let log = spec.kind == Kind::LogSoftmax;
-    let t = match (log, staged_once) {
-        (false, true) => staged_chunk::<S, false, true>(simd, l, st.get()),
-        (true, true) => staged_chunk::<S, true, false>(simd, l, st.get()),
-        (false, false) => total::<S, false>(simd, l, plain, st),
-        (true, false) => total::<S, true>(simd, l, plain, st),
-    };
+    let mut t = row_total(simd, l, log, staged_once, st);
+    if let Some(r) = reference_for(simd, l, t, st) {
+        l.reference = Some(r);
+        t = row_total(simd, l, log, staged_once, st);
+    }
+    if log {
+        t = recounted(simd, t, l);
+    }
+    let reference = l.reference;
     let Some(f) = finish(t, spec.kind) else {
         return fill_total(&mut io, t, spec.empty_value());
     };
@@ -480,27 +487,72 @@ fn live_row<S: Simd, I: RowIo>(
     } else if plain {
         map_plain(simd, &mut io, f, spec.kind);
     } else {
-        let st = st.get();
-        let mask = spec.row_mask(r, n);
-        let mut start = 0;
-        while start < n {
-            let end = n.min(start + CHUNK);
-            let l = Logits {
-                x: &io.input()[start..end],
-                mask: mask.map(|m| &m[start..end]),
-                scale: spec.scale,
-            };
-            stage(simd, l, st);
-            let y = &mut io.output()[start..end];
-            if log {
-                write_staged::<S, true>(simd, st, y, f);
-            } else {
-                write_staged::<S, false>(simd, st, y, f);
-            }
-            start = end;
-        }
+        let out = StagedOutput {
+            io,
+            mask: spec.row_mask(r, n),
+            scale: spec.scale,
+            reference,
+            f,
+            kind: spec.kind,
+        };
+        out.write(simd, st.get());
     }
     Status::Written
+}
+
+/// The total of the live row `l` (log-softmax: `log`): one staged chunk, stored for softmax
+/// (`staged_once`), or chunk by chunk along the tree. (A function, not a closure: a closure
+/// called twice was not inlined and lost the target features.)
+#[inline(always)]
+fn row_total<S: Simd>(
+    simd: S,
+    l: Logits<'_>,
+    log: bool,
+    staged_once: bool,
+    st: &mut LazyStage,
+) -> Online {
+    let plain = l.mask.is_none() && l.scale == 1.0;
+    match (log, staged_once) {
+        (false, true) => staged_chunk::<S, false, true>(simd, l, st.get()),
+        (true, true) => staged_chunk::<S, true, false>(simd, l, st.get()),
+        (false, false) => total::<S, false>(simd, l, plain, st),
+        (true, false) => total::<S, true>(simd, l, plain, st),
+    }
+}
+
+/// The [`Reference`] a masked row `l` is staged relative to, given its total `t` as staged
+/// without one; `None` where it needs none ([`reference_of`]).
+#[inline(always)]
+fn reference_for<S: Simd>(
+    simd: S,
+    l: Logits<'_>,
+    t: Online,
+    st: &mut LazyStage,
+) -> Option<Reference> {
+    if l.mask.is_none()
+        || l.reference.is_some()
+        || !t.hi.is_finite()
+        || t.hi.abs() < REFERENCE_FROM
+        || t.sum.is_nan()
+    {
+        return None;
+    }
+    reference_of(simd, l, (t.hi, t.lo), st.get())
+}
+
+/// One dispatch of [`reference_for`], for the rows split across threads (the reference is
+/// found on the calling thread).
+struct FindReference<'a> {
+    l: Logits<'a>,
+    t: Online,
+}
+
+impl WithSimd for FindReference<'_> {
+    type Output = Option<Reference>;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> Option<Reference> {
+        reference_for(simd, self.l, self.t, &mut LazyStage::new())
+    }
 }
 
 /// The output pass of plain logits: `exp(x - max) / sum` or `(x - max) - log(sum)`.
@@ -548,6 +600,44 @@ pub(crate) fn finish(t: Online, kind: Kind) -> Option<Finish> {
     })
 }
 
+/// A log-softmax row's total `t` of the logits `l`, its sum recounted by [`tiny_sum`] where
+/// [`needs_recount`] says.
+#[inline(always)]
+fn recounted<S: Simd>(simd: S, t: Online, l: Logits<'_>) -> Online {
+    if needs_recount(t.ones, t.sum) {
+        Online {
+            sum: tiny_sum(simd, l, (t.hi, t.lo)),
+            ..t
+        }
+    } else {
+        t
+    }
+}
+
+/// [`recounted`] for a row whose total was split across threads: a row is recounted whole, on
+/// the calling thread, so that the sum's order does not depend on the split.
+fn recounted_on(arch: pulp::Arch, t: Online, l: Logits<'_>) -> Online {
+    if needs_recount(t.ones, t.sum) {
+        arch.dispatch(Recount { t, l })
+    } else {
+        t
+    }
+}
+
+/// One dispatch of [`recounted`].
+struct Recount<'a> {
+    t: Online,
+    l: Logits<'a>,
+}
+
+impl WithSimd for Recount<'_> {
+    type Output = Online;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> Online {
+        recounted(simd, self.t, self.l)
+    }
+}
+
 /// Fills a row whose total has no [`finish`]: `empty` if fully masked, NaN otherwise.
 #[inline(always)]
 fn fill_total<I: Buffers>(io: &mut I, t: Online, empty: f32) -> Status {
@@ -580,39 +670,50 @@ impl WithSimd for Total<'_> {
     }
 }
 
-/// One dispatch of the output pass over a piece of a row of staged logits (the inputs are
-/// the piece's; `mask` its mask).
+/// The output pass over a piece of a row of staged logits (the inputs are the piece's; `mask`
+/// its mask), staged again chunk by chunk as the total was.
 struct StagedOutput<'a, I> {
     io: I,
     mask: Option<&'a [f32]>,
     scale: f32,
+    reference: Option<Reference>,
     f: Finish,
     kind: Kind,
 }
 
-impl<I: RowIo> WithSimd for StagedOutput<'_, I> {
-    type Output = ();
+impl<I: RowIo> StagedOutput<'_, I> {
+    /// Writes the piece's output, staging in `st`.
     #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        let mut st = crate::simd::logits::Stage::new();
+    fn write<S: Simd>(self, simd: S, st: &mut Stage) {
         let mut io = self.io;
         let n = Io::len(&io);
         let mut start = 0;
         while start < n {
             let end = n.min(start + CHUNK);
             let l = Logits {
-                x: &io.input()[start..end],
-                mask: self.mask.map(|m| &m[start..end]),
-                scale: self.scale,
+                reference: self.reference,
+                ..Logits::new(
+                    &io.input()[start..end],
+                    self.mask.map(|m| &m[start..end]),
+                    self.scale,
+                )
             };
-            stage(simd, l, &mut st);
+            stage(simd, l, st);
             let y = &mut io.output()[start..end];
             match self.kind {
-                Kind::Softmax => write_staged::<S, false>(simd, &st, y, self.f),
-                Kind::LogSoftmax => write_staged::<S, true>(simd, &st, y, self.f),
+                Kind::Softmax => write_staged::<S, false>(simd, st, y, self.f),
+                Kind::LogSoftmax => write_staged::<S, true>(simd, st, y, self.f),
             }
             start = end;
         }
+    }
+}
+
+impl<I: RowIo> WithSimd for StagedOutput<'_, I> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        self.write(simd, &mut Stage::new());
     }
 }
 
@@ -683,13 +784,16 @@ fn long_row<I: RowIo>(arch: pulp::Arch, io: I, r: usize, spec: &Spec<'_>, thread
     let mask = spec.row_mask(r, len);
     let plain = mask.is_none() && spec.scale == 1.0;
     let log = spec.kind == Kind::LogSoftmax;
-    let t = par_total(
-        arch,
-        spec.logits(live.input(), r),
-        plain,
-        log,
-        piece_len / CHUNK,
-    );
+    let mut l = spec.logits(live.input(), r);
+    let mut t = par_total(arch, l, plain, log, piece_len / CHUNK);
+    if let Some(r) = arch.dispatch(FindReference { l, t }) {
+        l.reference = Some(r);
+        t = par_total(arch, l, plain, log, piece_len / CHUNK);
+    }
+    if log {
+        t = recounted_on(arch, t, l);
+    }
+    let reference = l.reference;
     let status = match finish(t, spec.kind) {
         None => fill_total(&mut live, t, spec.empty_value()),
         Some(f) if plain => {
@@ -722,6 +826,7 @@ fn long_row<I: RowIo>(arch: pulp::Arch, io: I, r: usize, spec: &Spec<'_>, thread
                     io: piece,
                     mask: mask.map(|m| &m[start..start + n]),
                     scale: spec.scale,
+                    reference,
                     f,
                     kind: spec.kind,
                 })
@@ -761,7 +866,7 @@ fn par_total(
 
 /// `log(sum_j exp(z_j))` of a row's total, in `f64` rounded once: `m + log(sum)` (with
 /// `ln_1p` when one element holds the maximum); NaN or the fully masked value as [`finish`].
-fn lse_value(t: Online, empty: MaskedRows) -> f32 {
+fn lse_value(t: Online, l: &Logits<'_>, empty: MaskedRows) -> f32 {
     if t.is_empty() {
         return match empty {
             MaskedRows::Nan => f32::NAN,
@@ -776,7 +881,7 @@ fn lse_value(t: Online, empty: MaskedRows) -> f32 {
     } else {
         (t.ones as f64 + t.sum).ln()
     };
-    ((f64::from(t.hi) + f64::from(t.lo)) + log_sum) as f32
+    (((l.offset() + f64::from(t.hi)) + f64::from(t.lo)) + log_sum) as f32
 }
 
 /// One dispatch of log-sum-exp over consecutive rows (`out`: one value per row).
@@ -797,9 +902,15 @@ impl WithSimd for LseRows<'_, '_> {
             let r = self.first_row + i;
             let start = i * spec.stride;
             let x = &self.x[start..start + spec.live(r)];
-            let l = spec.logits(x, r);
+            let mut l = spec.logits(x, r);
             let plain = l.mask.is_none() && l.scale == 1.0;
-            *o = lse_value(total::<S, true>(simd, l, plain, &mut st), spec.empty);
+            let mut t = total::<S, true>(simd, l, plain, &mut st);
+            if let Some(r) = reference_for(simd, l, t, &mut st) {
+                l.reference = Some(r);
+                t = total::<S, true>(simd, l, plain, &mut st);
+            }
+            let t = recounted(simd, t, l);
+            *o = lse_value(t, &l, spec.empty);
         }
     }
 }
@@ -830,9 +941,15 @@ pub(crate) fn log_sum_exp(
         let leaf_chunks = (spec.cols.div_ceil(plan.threads * PIECES_PER_THREAD) / CHUNK).max(1);
         for (r, o) in out.iter_mut().enumerate() {
             let start = r * spec.stride;
-            let l = spec.logits(&x[start..start + spec.live(r)], r);
+            let mut l = spec.logits(&x[start..start + spec.live(r)], r);
             let plain = l.mask.is_none() && l.scale == 1.0;
-            *o = lse_value(par_total(arch, l, plain, true, leaf_chunks), spec.empty);
+            let mut t = par_total(arch, l, plain, true, leaf_chunks);
+            if let Some(r) = arch.dispatch(FindReference { l, t }) {
+                l.reference = Some(r);
+                t = par_total(arch, l, plain, true, leaf_chunks);
+            }
+            let t = recounted_on(arch, t, l);
+            *o = lse_value(t, &l, spec.empty);
         }
     }
     plan.finish();

@@ -21,7 +21,7 @@
 use pulp::Simd;
 
 use super::backward::exp::exp_backward;
-use super::two_sum;
+use super::{two_sum, two_sum_sorted};
 
 /// Elements per chunk of a row: the unit of the row sums' fixed evaluation order.
 pub(crate) use super::softmax::CHUNK;
@@ -30,8 +30,39 @@ const LANES: usize = 16;
 
 /// One chunk's (`len() <= CHUNK`) sum of `dy[i] * y[i]` (`DOT`) or of `dy[i]` (`!DOT`), in
 /// `f64`, in the fixed order described in the module docs.
+///
+/// The sums use [`two_sum`], whose error is NaN where an operand (a term, or a lane's partial
+/// sum) is `±f32::MAX` and the sum ties away from zero: the chunk's sum is then NaN where the
+/// exact one is finite. Such a chunk (rare: one holding a NaN or an infinity is NaN anyway) is
+/// summed again with [`two_sum_sorted`], which gives the same bits wherever `two_sum` is
+/// defined, so the result is that of the sorted sums everywhere.
 #[inline(always)]
 pub(crate) fn chunk_sum<S: Simd, const DOT: bool>(simd: S, y: &[f32], dy: &[f32]) -> f64 {
+    let sum = chunk_sum_with::<S, DOT, false>(simd, y, dy);
+    if sum.is_nan() {
+        chunk_sum_with::<S, DOT, true>(simd, y, dy)
+    } else {
+        sum
+    }
+}
+
+/// `a + b` as `(t, err)`: [`two_sum_sorted`] (`SORTED`) or [`two_sum`].
+#[inline(always)]
+fn add_exactly<S: Simd, const SORTED: bool>(simd: S, a: S::f32s, b: S::f32s) -> (S::f32s, S::f32s) {
+    if SORTED {
+        two_sum_sorted(simd, a, b)
+    } else {
+        two_sum(simd, a, b)
+    }
+}
+
+/// [`chunk_sum`]'s sum, its additions by [`add_exactly`].
+#[inline(always)]
+fn chunk_sum_with<S: Simd, const DOT: bool, const SORTED: bool>(
+    simd: S,
+    y: &[f32],
+    dy: &[f32],
+) -> f64 {
     debug_assert!(y.len() == dy.len() && y.len() <= CHUNK);
     let regs = LANES / S::F32_LANES;
     let z = simd.splat_f32s(0.0);
@@ -44,19 +75,19 @@ pub(crate) fn chunk_sum<S: Simd, const DOT: bool>(simd: S, y: &[f32], dy: &[f32]
     let mut dp = dv.chunks_exact(2 * regs);
     for (gy, gd) in (&mut yp).zip(&mut dp) {
         for j in 0..regs {
-            let (a, ea) = two_sum(
+            let (a, ea) = add_exactly::<S, SORTED>(
                 simd,
                 term::<S, DOT>(simd, gy[j], gd[j]),
                 term::<S, DOT>(simd, gy[regs + j], gd[regs + j]),
             );
-            let (t, et) = two_sum(simd, s[j], a);
+            let (t, et) = add_exactly::<S, SORTED>(simd, s[j], a);
             s[j] = t;
             c[j] = simd.sub_f32s(c[j], simd.add_f32s(ea, et));
         }
     }
     let (ry, rd) = (yp.remainder(), dp.remainder());
     for j in 0..ry.len() {
-        let (t, et) = two_sum(simd, s[j], term::<S, DOT>(simd, ry[j], rd[j]));
+        let (t, et) = add_exactly::<S, SORTED>(simd, s[j], term::<S, DOT>(simd, ry[j], rd[j]));
         s[j] = t;
         c[j] = simd.sub_f32s(c[j], et);
     }
@@ -69,7 +100,7 @@ pub(crate) fn chunk_sum<S: Simd, const DOT: bool>(simd: S, y: &[f32], dy: &[f32]
         let (yv, _) = S::as_simd_f32s(&by);
         let (dv, _) = S::as_simd_f32s(&bd);
         for j in 0..regs {
-            let (t, et) = two_sum(simd, s[j], term::<S, DOT>(simd, yv[j], dv[j]));
+            let (t, et) = add_exactly::<S, SORTED>(simd, s[j], term::<S, DOT>(simd, yv[j], dv[j]));
             s[j] = t;
             c[j] = simd.sub_f32s(c[j], et);
         }
@@ -233,11 +264,13 @@ fn prelu_term<S: Simd>(simd: S, x: S::f32s, dy: S::f32s, slope: S::f32s) -> (S::
     (g, simd.select_f32s(pos, zero, simd.mul_f32s(x, dy)))
 }
 
-/// `(s, c) += p0 + p1`, both additions with TwoSum.
+/// `(s, c) += p0 + p1`, both additions with TwoSum ([`two_sum_sorted`]: a product `x * dy` or a
+/// slot's sum can be `±f32::MAX`, and the pass writes `dx` as it sums, in place too, so it
+/// cannot sum again as [`chunk_sum`] does).
 #[inline(always)]
 fn accumulate_pair<S: Simd>(simd: S, s: &mut S::f32s, c: &mut S::f32s, p0: S::f32s, p1: S::f32s) {
-    let (a, ea) = two_sum(simd, p0, p1);
-    let (t, et) = two_sum(simd, *s, a);
+    let (a, ea) = two_sum_sorted(simd, p0, p1);
+    let (t, et) = two_sum_sorted(simd, *s, a);
     *s = t;
     *c = simd.sub_f32s(*c, simd.add_f32s(ea, et));
 }
@@ -256,7 +289,8 @@ fn prelu_step<S: Simd>(
     let pos = simd.greater_than_f32s(x, zero);
     let g = simd.select_f32s(pos, dy, simd.mul_f32s(slope, dy));
     let p = simd.select_f32s(pos, zero, simd.mul_f32s(x, dy));
-    let (t, e) = two_sum(simd, *s, p);
+    // Sorted, as in `accumulate_pair`.
+    let (t, e) = two_sum_sorted(simd, *s, p);
     *s = t;
     *c = simd.sub_f32s(*c, e);
     g

@@ -98,6 +98,22 @@ pub(crate) fn two_sum<S: Simd>(simd: S, a: S::f32s, b: S::f32s) -> (S::f32s, S::
     (t, simd.add_f32s(da, db))
 }
 
+/// [`two_sum`] without its precondition on `±f32::MAX`: `a + b = t + err` exactly for any
+/// finite `a`, `b` whose sum does not overflow. Fast2Sum (Dekker) on the operands ordered by
+/// magnitude: with `|big| >= |small|`, `fl(t - big)` is exact (Dekker's lemma), so it is a
+/// float and cannot overflow, and `err = small - fl(t - big)`. The rounding error of `t` is
+/// one number, so wherever [`two_sum`] is defined both give the same bits; this costs two
+/// operations more (the magnitudes' comparison and two selects, against TwoSum's two extra
+/// subtractions).
+#[inline(always)]
+pub(crate) fn two_sum_sorted<S: Simd>(simd: S, a: S::f32s, b: S::f32s) -> (S::f32s, S::f32s) {
+    let swap = simd.less_than_f32s(abs(simd, a), abs(simd, b));
+    let big = simd.select_f32s(swap, b, a);
+    let small = simd.select_f32s(swap, a, b);
+    let t = simd.add_f32s(big, small);
+    (t, simd.sub_f32s(small, simd.sub_f32s(t, big)))
+}
+
 /// `ln(2^-126)`, rounded up: below it `exp` is subnormal (or 0). The kernels built on `exp`
 /// send such lanes to their second path, where no subnormal number is computed with.
 pub(crate) const SUBNORMAL_EXP_BELOW: f32 = -87.336_54;

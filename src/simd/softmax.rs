@@ -192,7 +192,12 @@ impl<S: Simd> ShiftV<S> {
 
 /// `s * (x - m)` as `(hi, lo)` (see [`ShiftV::logit`]).
 #[inline(always)]
-fn scaled_difference<S: Simd>(simd: S, x: S::f32s, m: S::f32s, s: S::f32s) -> (S::f32s, S::f32s) {
+pub(crate) fn scaled_difference<S: Simd>(
+    simd: S,
+    x: S::f32s,
+    m: S::f32s,
+    s: S::f32s,
+) -> (S::f32s, S::f32s) {
     let (d, dl) = two_sum(simd, x, simd.neg_f32s(m));
     if S::F32_LANES == 1 {
         // No FMA: the product in `f64` (exact for `d`, `s * dl` rounded far below an ULP).

@@ -19,6 +19,7 @@
 use pulp::Simd;
 
 use super::io::Buffers;
+use super::logits::{Logits, needs_recount, tiny_sum};
 use super::softmax::{Scale, exp_shifted, log_sub, scale};
 
 /// Rows up to this many columns may take this path.
@@ -112,7 +113,7 @@ pub(crate) fn short_rows<S: Simd, B: Buffers>(simd: S, io: &mut B, cols: usize, 
         {
             let max = mr[0];
             let v = if log {
-                log_of_sum(xr, er, max)
+                log_of_sum(simd, xr, er, max)
             } else {
                 let (hi, lo) = inverse_sum(er, max);
                 br.fill(lo);
@@ -193,9 +194,10 @@ fn inverse_sum(e: &[f32], max: f32) -> (f32, f32) {
 }
 
 /// Log-softmax's `log(sum)` of a row, with the elements equal to the maximum counted apart
-/// (`ln_1p` of the others' sum when there is one of them); NaN for a row that must be NaN.
+/// (`ln_1p` of the others' sum when there is one of them, recounted by [`tiny_sum`] where
+/// [`needs_recount`] says); NaN for a row that must be NaN.
 #[inline(always)]
-fn log_of_sum(x: &[f32], e: &[f32], max: f32) -> f32 {
+fn log_of_sum<S: Simd>(simd: S, x: &[f32], e: &[f32], max: f32) -> f32 {
     let mut ones = 0_u32;
     let mut others = 0.0_f64;
     // Branch-free: where the maximum sits in a row is unpredictable.
@@ -205,8 +207,12 @@ fn log_of_sum(x: &[f32], e: &[f32], max: f32) -> f32 {
         others += f64::from(if is_max { 0.0 } else { e });
     }
     if !max.is_finite() || !others.is_finite() {
-        f32::NAN
-    } else if ones == 1 {
+        return f32::NAN;
+    }
+    if needs_recount(u64::from(ones), others) {
+        others = tiny_sum(simd, Logits::new(x, None, 1.0), (max, 0.0));
+    }
+    if ones == 1 {
         ln_1p(others) as f32
     } else {
         (f64::from(ones) + others).ln() as f32
