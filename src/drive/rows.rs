@@ -466,11 +466,15 @@ fn live_row<S: Simd, I: RowIo>(
         }
     }
     let log = spec.kind == Kind::LogSoftmax;
-    let mut t = row_total(simd, l, log, staged_once, st);
-    if let Some(r) = reference_for(simd, l, t, st) {
-        l.reference = Some(r);
-        t = row_total(simd, l, log, staged_once, st);
-    }
+    // Once, or twice with a reference (`reference_for` gives none to a row that has one): one
+    // copy of the inlined passes, not two.
+    let mut t = loop {
+        let t = row_total(simd, l, log, staged_once, st);
+        match reference_for(simd, l, t, st) {
+            Some(r) => l.reference = Some(r),
+            None => break t,
+        }
+    };
     if log {
         t = recounted(simd, t, l);
     }
@@ -904,11 +908,14 @@ impl WithSimd for LseRows<'_, '_> {
             let x = &self.x[start..start + spec.live(r)];
             let mut l = spec.logits(x, r);
             let plain = l.mask.is_none() && l.scale == 1.0;
-            let mut t = total::<S, true>(simd, l, plain, &mut st);
-            if let Some(r) = reference_for(simd, l, t, &mut st) {
-                l.reference = Some(r);
-                t = total::<S, true>(simd, l, plain, &mut st);
-            }
+            // One call site of the inlined passes (see `live_row`).
+            let t = loop {
+                let t = total::<S, true>(simd, l, plain, &mut st);
+                match reference_for(simd, l, t, &mut st) {
+                    Some(r) => l.reference = Some(r),
+                    None => break t,
+                }
+            };
             let t = recounted(simd, t, l);
             *o = lse_value(t, &l, spec.empty);
         }
