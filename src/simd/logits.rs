@@ -273,10 +273,16 @@ fn referenced<S: Simd>(
     );
     // The rare fallback, computed for every lane (the rows that take a reference are rare).
     let (z_hi, z_lo) = masked(simd, x, scale, m);
-    let (d, d_lo, _) = shifted(simd, (z_hi, z_lo), (r_hi, r_lo));
+    let (d, d_lo, coarse) = shifted(simd, (z_hi, z_lo), (r_hi, r_lo));
+    // Where that pair arithmetic is NaN (TwoSum overflowing at `±f32::MAX`, or `z - r` below
+    // `-f32::MAX`), the rounded difference, as `log_pair` takes it: `-inf` where even that
+    // overflows (the exact difference is below `-f32::MAX` too); masked lanes `-inf` as well.
+    let ok = simd.equal_f32s(d, d);
+    let d = simd.select_f32s(ok, d, coarse);
+    let d_lo = simd.select_f32s(ok, d_lo, simd.splat_f32s(0.0));
     let hi = simd.select_f32s(exact, hi, d);
     let lo = simd.select_f32s(exact, lo, d_lo);
-    minus_inf_where_out(simd, (m, z_hi), (hi, lo))
+    minus_inf_where_out(simd, (m, hi), (hi, lo))
 }
 
 /// The staged pair of one register of `x` (and of the mask `m`, ignored for an unmasked row)
