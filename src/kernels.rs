@@ -367,8 +367,9 @@ impl Kernels {
     ///
     /// Special values follow the formula in IEEE arithmetic: a NaN in `y` or `dy`, or an
     /// infinite `dy`, makes `s` NaN or infinite and so (generally) the whole row NaN, as the
-    /// `f64` formula does; `s` is accumulated in `f32` lanes, so rows whose `sum |dy y|`
-    /// exceeds `f32::MAX` give non-finite results.
+    /// `f64` formula does. The bound holds where `cols * max_j |dy[j]|` and
+    /// `sum_j |dy[j] y[j]|` are below `f32::MAX / 16`: `s` is accumulated in `f32` lanes, so
+    /// beyond that a row can give non-finite results where the exact ones are finite.
     ///
     /// Errors (before anything is written): [`Error::ZeroDimension`] if `cols == 0`,
     /// [`Error::NotDivisible`] if `y.len()` is not a multiple of `cols`,
@@ -438,7 +439,9 @@ impl Kernels {
     /// across `Avx2` and `Avx512` and thread counts (the scalar backend's `exp` can differ by
     /// an ULP, within the bound). Special values follow the formula in IEEE arithmetic (a NaN
     /// or infinite `dy` makes the row's `t` NaN or infinite; `y = -inf` gives `exp(y) = 0`, so
-    /// `dx = dy` there unless `t` is not finite).
+    /// `dx = dy` there unless `t` is not finite). The bound holds where `cols * max_j |dy[j]|`
+    /// and `sum_j |dy[j]|` are below `f32::MAX / 16`: `t` and `exp(y[i]) * t` are `f32`, so
+    /// beyond that a row can give `±inf` where the exact result is finite.
     ///
     /// Errors: as [`Kernels::softmax_backward`].
     ///

@@ -1022,3 +1022,56 @@ fn large_logits_relative_to_their_maximum() {
     let max = 1e38 + f64::from(mask[0]);
     lse_within_bound("x - at overflows", &x, 4, &opts, &[max]);
 }
+
+/// The fuzzer's find (`fuzz/regressions/softmax/crash-4c6d1ddd…`): a scaled row where
+/// `scale * x` overflows at the far end from the maximum. By the crate's rule that logit is
+/// `-inf` (log-softmax `-inf`, softmax 0), but the three passes, which scale `x - at` and never
+/// form `scale * x`, gave the finite `-3.2955784e38` for `x = 1972.1307` at scale
+/// `-1.7516517e35`. Such rows now take the staged logits; at either sign of the scale.
+#[test]
+fn scaled_logits_that_overflow_far_from_the_maximum() {
+    let x = [6.3399156e35_f32, 90.71875, 116.86719, 1972.1307];
+    let scale = -1.7516517e35_f32;
+    let reversed: Vec<f32> = x.iter().map(|v| -v).collect();
+    for (row, scale) in [(&x[..], scale), (&reversed[..], -scale)] {
+        let opts = SoftmaxOptions::new().scale(scale);
+        within_bound_everywhere(&format!("{row:?}, {opts:?}"), row, 4, &opts);
+        for (b, k) in backends() {
+            let mut y = [0.0_f32; 4];
+            k.log_softmax_with(row, &mut y, 4, &opts).unwrap();
+            assert_eq!(
+                y[0],
+                f32::NEG_INFINITY,
+                "{b}: log-softmax of the logit -1.1e71"
+            );
+            assert_eq!(
+                y[3],
+                f32::NEG_INFINITY,
+                "{b}: log-softmax of the logit -3.45e38"
+            );
+        }
+    }
+}
+
+/// The fuzzer's find (`fuzz/regressions/softmax/crash-6032da58…`): on the scalar backend the
+/// difference `x - at` of a logit staged relative to its row's reference lost its low part
+/// when that part was below `2^-53` of it (`s * d + s * dl` rounded to `f64`): the logits
+/// `f32::MAX + 1.2e-38` and `2.8388007e-5 + f32::MAX` (an additive mask of `f32::MAX`) tied,
+/// a softmax of 0.5 each where the answer is `0.5000071` and `0.4999929`.
+#[test]
+fn reference_difference_below_f64_precision() {
+    let x = [f32::MAX, 2.8388007e-5, 3430856000000000.0, -1.0];
+    let mask = [1.1754944e-38_f32, f32::MAX, 0.0, 0.0];
+    for scale in [1.0_f32, 0.75] {
+        let opts = SoftmaxOptions::new()
+            .scale(scale)
+            .mask(Mask::Additive(&mask));
+        within_bound_everywhere(&format!("{opts:?}"), &x, 4, &opts);
+    }
+    let opts = SoftmaxOptions::new().mask(Mask::Additive(&mask));
+    for (b, k) in backends() {
+        let mut y = [0.0_f32; 4];
+        k.softmax_with(&x, &mut y, 4, &opts).unwrap();
+        assert_eq!(y[..2], [0.4999929, 0.5000071], "{b}");
+    }
+}

@@ -406,3 +406,39 @@ fn row_sums_through_f32_max() {
         );
     }
 }
+
+/// Softmax backward's last pass at the top of the range: the row sum `f32::MAX - 3 * 2^103`
+/// ties to `hi = 2^128 - 2^105` (rounded up), `lo = -2^103`, so that for `dy = -3 * 2^103`
+/// the pass's `dy - hi` overflowed to `-inf` where `dy - sum` is exactly `-f32::MAX`; and the
+/// same reflected. `f32::MAX` sits at every position after the first, so that every order of
+/// the sum on every backend meets it.
+#[test]
+fn last_pass_at_the_end_of_the_range() {
+    let t = 3.0 * 2f32.powi(103);
+    let cols = 64;
+    for sign in [1.0_f32, -1.0] {
+        for at in 1..cols {
+            let mut y = vec![0.0_f32; cols];
+            let mut dy = vec![0.0_f32; cols];
+            (y[0], dy[0]) = (1.0, -sign * t);
+            (y[at], dy[at]) = (1.0, sign * f32::MAX);
+            for (b, k) in backends() {
+                let what = format!("{b} sign {sign} f32::MAX at {at}");
+                let mut dx = vec![f32::NAN; cols];
+                k.softmax_backward(&y, &dy, &mut dx, cols).unwrap();
+                // `1 * (dy - sum)`, exact: `-f32::MAX` and `f32::MAX - sum = 3 * 2^103`.
+                assert_eq!(dx[0], -sign * f32::MAX, "{what}: dx[0]");
+                assert_eq!(dx[at], sign * t, "{what}: dx[{at}]");
+                assert!(
+                    dx.iter()
+                        .enumerate()
+                        .all(|(i, &v)| i == 0 || i == at || v == 0.0),
+                    "{what}: y = 0 elsewhere"
+                );
+                let mut z = dy.clone();
+                k.softmax_backward_inplace(&y, &mut z, cols).unwrap();
+                assert_same_bits(&format!("{what}: in place"), &y, &z, &dx);
+            }
+        }
+    }
+}

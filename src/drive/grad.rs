@@ -58,7 +58,9 @@ fn chunks_sum<S: Simd, const DOT: bool>(simd: S, y: &[f32], dy: &[f32]) -> f64 {
 /// The elementwise function of a row whose sum is `sum`.
 #[derive(Clone, Copy)]
 enum RowFn {
-    Softmax(SoftmaxGrad),
+    Softmax(SoftmaxGrad<false>),
+    /// A softmax row whose sum is near the top of the range ([`SoftmaxGrad::EDGE_FROM`]).
+    SoftmaxEdge(SoftmaxGrad<true>),
     LogSoftmax(LogSoftmaxGrad),
 }
 
@@ -72,7 +74,11 @@ fn row_fn(kind: RowGrad, sum: f64) -> RowFn {
             } else {
                 0.0
             };
-            RowFn::Softmax(SoftmaxGrad { hi, lo })
+            if hi.abs() >= SoftmaxGrad::<false>::EDGE_FROM {
+                RowFn::SoftmaxEdge(SoftmaxGrad { hi, lo })
+            } else {
+                RowFn::Softmax(SoftmaxGrad { hi, lo })
+            }
         }
         RowGrad::LogSoftmax => RowFn::LogSoftmax(LogSoftmaxGrad { sum: sum as f32 }),
     }
@@ -82,6 +88,7 @@ fn row_fn(kind: RowGrad, sum: f64) -> RowFn {
 fn apply_row<S: Simd, G: GradIo>(simd: S, y: &[f32], io: &mut G, f: RowFn) {
     match f {
         RowFn::Softmax(f) => io.map(simd, y, f),
+        RowFn::SoftmaxEdge(f) => io.map(simd, y, f),
         RowFn::LogSoftmax(f) => io.map(simd, y, f),
     }
 }

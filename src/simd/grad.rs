@@ -21,7 +21,7 @@
 use pulp::Simd;
 
 use super::backward::exp::exp_backward;
-use super::{two_sum, two_sum_sorted};
+use super::{abs, two_sum, two_sum_sorted};
 
 /// Elements per chunk of a row: the unit of the row sums' fixed evaluation order.
 pub(crate) use super::softmax::CHUNK;
@@ -139,11 +139,20 @@ fn reduce_lanes<S: Simd>(s: &[S::f32s], c: &[S::f32s]) -> f64 {
 }
 
 /// The elementwise pass of softmax backward: `dx = y * ((dy - hi) - lo)`, `hi + lo` the row's
-/// `sum dy y`.
+/// `sum dy y`. `EDGE`: the row's `|hi|` is `2^103` or more ([`SoftmaxGrad::EDGE_FROM`]), where
+/// `dy - hi` can overflow although `dy - (hi + lo)` is finite; such lanes are computed as
+/// `(dy - lo) - hi` (see [`GradFn::apply`]). A const parameter, so that the common rows pay
+/// nothing for it.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct SoftmaxGrad {
+pub(crate) struct SoftmaxGrad<const EDGE: bool> {
     pub(crate) hi: f32,
     pub(crate) lo: f32,
+}
+
+impl SoftmaxGrad<false> {
+    /// Rows whose `|hi|` is below this cannot overflow in `dy - hi` (`|dy| <= f32::MAX`, and
+    /// an overflow needs `|dy - hi| >= 2^128 - 2^103`).
+    pub(crate) const EDGE_FROM: f32 = f32::from_bits(0x7300_0000); // 2^103
 }
 
 /// The elementwise pass of log-softmax backward: `dx = dy - exp(y) * sum`. The product is
@@ -161,14 +170,26 @@ pub(crate) trait GradFn: Copy + Send + Sync {
     fn apply<S: Simd>(self, simd: S, y: S::f32s, dy: S::f32s) -> S::f32s;
 }
 
-impl GradFn for SoftmaxGrad {
+impl<const EDGE: bool> GradFn for SoftmaxGrad<EDGE> {
     #[inline(always)]
     fn apply<S: Simd>(self, simd: S, y: S::f32s, dy: S::f32s) -> S::f32s {
-        let d = simd.sub_f32s(
-            simd.sub_f32s(dy, simd.splat_f32s(self.hi)),
-            simd.splat_f32s(self.lo),
+        let (hi, lo) = (simd.splat_f32s(self.hi), simd.splat_f32s(self.lo));
+        let d = simd.sub_f32s(simd.sub_f32s(dy, hi), lo);
+        if !EDGE {
+            return simd.mul_f32s(y, d);
+        }
+        // `dy - hi` overflows where `dy - (hi + lo)` is within half an ULP of the top binade's
+        // edge and `hi` was rounded away from `dy` (`dy = -3 * 2^103` against the row sum
+        // `f32::MAX - 3 * 2^103`, whose `hi` ties up: `-inf` where the exact value is
+        // `-f32::MAX`). There `lo` has the other sign and comes off first: `(dy - lo) - hi`,
+        // within an ULP. Elsewhere (a finite `d`, or an infinite `dy` or sum) as computed.
+        let alt = simd.sub_f32s(simd.sub_f32s(dy, lo), hi);
+        let inf = simd.splat_f32s(f32::INFINITY);
+        let take = simd.and_m32s(
+            simd.equal_f32s(abs(simd, d), inf),
+            simd.less_than_f32s(abs(simd, alt), inf),
         );
-        simd.mul_f32s(y, d)
+        simd.mul_f32s(y, simd.select_f32s(take, alt, d))
     }
 }
 

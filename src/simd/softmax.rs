@@ -125,14 +125,19 @@ impl Shift {
     /// ULP (`x = 6.927456e37` below `f32::MAX`), and the row came out NaN. The staged logits
     /// subtract after scaling; where their maximum is still `f32::MAX` (a scale just below 1),
     /// `log_pair` covers the same overflow.
+    ///
+    /// And `None` for a scaled row where `scale * x` overflows at the far end (`x = 1972.13`
+    /// at scale `-1.75e35`): by the crate's rule that logit is infinite (`-inf`, whose
+    /// log-softmax is `-inf`), but the three passes never form `scale * x`, and their
+    /// `scale * (x - at)` came out finite (`-3.3e38`). The staged logits form it.
     #[inline(always)]
     pub(crate) fn of<S: Simd>(simd: S, x: &[f32], scale: f32) -> Option<Shift> {
         if scale == 1.0 {
             return Some(Shift::plain(simd, x));
         }
         let (lo, hi) = row_range(simd, x);
-        let at = if scale > 0.0 { hi } else { lo };
-        if (hi - lo).is_infinite() || at.abs() == f32::MAX {
+        let (at, far) = if scale > 0.0 { (hi, lo) } else { (lo, hi) };
+        if (hi - lo).is_infinite() || at.abs() == f32::MAX || (scale * far).is_infinite() {
             return None;
         }
         Some(Shift { at, scale })
@@ -200,16 +205,21 @@ pub(crate) fn scaled_difference<S: Simd>(
 ) -> (S::f32s, S::f32s) {
     let (d, dl) = two_sum(simd, x, simd.neg_f32s(m));
     if S::F32_LANES == 1 {
-        // No FMA: the product in `f64` (exact for `d`, `s * dl` rounded far below an ULP).
+        // No FMA: the products in `f64`, both exact, and the pair formed as the FMAs below
+        // form it: `hi` from `s * d` alone, `lo` from its error plus `s * dl` (rounded to
+        // `f64`, then `f32`, where the FMA rounds once: far below an ULP of `hi`). (Rounding
+        // `s * d + s * dl` to `f64` first lost `dl` below `2^-53` of `d`: `x = f32::MAX`
+        // against `at = 2.8e-5` tied with the maximum, a softmax of 0.5 for 0.5000071.)
         use pulp::bytemuck::cast;
         let (d, dl, s): (f32, f32, f32) = (cast(d), cast(dl), cast(s));
-        let z = if d.is_finite() {
-            f64::from(s) * f64::from(d) + f64::from(s) * f64::from(dl)
+        let p = f64::from(s) * f64::from(d);
+        let hi = p as f32;
+        let lo = if d.is_finite() && hi.is_finite() {
+            (p - f64::from(hi)) + f64::from(s) * f64::from(dl)
         } else {
-            f64::from(s) * f64::from(d) // `dl` is NaN
+            p - f64::from(hi) // NaN, as the FMA's: `dl` or `hi` is not finite
         };
-        let hi = z as f32;
-        return (cast(hi), cast((z - f64::from(hi)) as f32));
+        return (cast(hi), cast(lo as f32));
     }
     let hi = simd.mul_f32s(s, d);
     let pe = simd.mul_add_e_f32s(s, d, simd.neg_f32s(hi));
