@@ -1075,3 +1075,38 @@ fn reference_difference_below_f64_precision() {
         assert_eq!(y[..2], [0.4999929, 0.5000071], "{b}");
     }
 }
+
+/// The fuzzer's find (`fuzz/regressions/softmax/crash-e7075c45…`): next to the reference
+/// (`58.41` with a mask of `f32::MAX`), the logit `f32::MAX + 9.01` is the sum of two large
+/// differences that cancel exactly, `f32::MAX - 58.41` and `9.01 - f32::MAX`, and it is their
+/// low parts, `-58.41` and `9.01`, whose sum was rounded to one `f32`: log-softmax's
+/// `-exp(-49.400156)` 26 ULP off. They are now added exactly.
+#[test]
+fn cancelling_differences_next_to_the_reference() {
+    let x = [58.410156_f32, f32::MAX, -1.0, 3.0];
+    let mask = [f32::MAX, 9.01, 0.0, -1e30];
+    for scale in [1.0_f32, 0.5] {
+        let opts = SoftmaxOptions::new()
+            .scale(scale)
+            .mask(Mask::Additive(&mask));
+        within_bound_everywhere(&format!("{opts:?}"), &x, 4, &opts);
+    }
+}
+
+/// The fuzzer's find (`fuzz/regressions/softmax/crash-180a9dc7…`): a logit that overflows,
+/// `-f32::MAX + -3.9763e34`, is `-inf` by the crate's rule, but staged relative to the row's
+/// reference (`-f32::MAX + 1.3220726e38`) its difference `-1.3224702e38` is finite, and
+/// log-softmax gave that instead of `-inf`.
+#[test]
+fn overflowing_logit_in_a_row_with_a_reference() {
+    // The largest logit is `-2.08e38` (a reference: `2^12` or more in magnitude).
+    let x = [-f32::MAX; 4];
+    let mask = [-3.9763e34_f32, 1.3220726e38, 0.0, 1e38];
+    let opts = SoftmaxOptions::new().mask(Mask::Additive(&mask));
+    within_bound_everywhere("overflowing logit", &x, 4, &opts);
+    for (b, k) in backends() {
+        let mut y = [0.0_f32; 4];
+        k.log_softmax_with(&x, &mut y, 4, &opts).unwrap();
+        assert_eq!(y[0], f32::NEG_INFINITY, "{b}");
+    }
+}

@@ -250,8 +250,8 @@ fn minus_inf_where_out<S: Simd>(
 
 /// `scale * (x - at) + (m - mask)` as the normalised pair `(hi, lo)` for the [`Reference`]
 /// `r` (splatted): both differences exact, the product's error from an FMA (or `f64` on the
-/// one-lane backend), the low parts summed last; where that overflows (or is NaN from an
-/// infinite `x`), the pair of [`masked`] minus the reference's. Masked lanes give `(-inf, 0)`
+/// one-lane backend), the low parts added exactly (TwoSum), the whole renormalised; where that overflows (or is NaN from an
+/// infinite `x`), the pair of [`masked`] minus the reference's. Masked lanes, and lanes whose logit `scale * x + m` is `-inf` (as [`masked`] forms it), give `(-inf, 0)`
 /// as in [`masked`].
 #[inline(always)]
 fn referenced<S: Simd>(
@@ -264,8 +264,13 @@ fn referenced<S: Simd>(
     let (p, pe) = scaled_difference(simd, x, at, scale);
     let (c, c_lo) = two_sum_sorted(simd, m, simd.neg_f32s(m_ref));
     let (s, se) = two_sum_sorted(simd, p, c);
-    let low = simd.add_f32s(simd.add_f32s(pe, se), c_lo);
-    let (hi, lo) = two_sum(simd, s, low);
+    // The low parts added exactly: where `p` and `c` cancel (`s = 0`), they are the logit
+    // itself, and their sum rounded to one `f32` cost its last bit (`58.41` against a mask of
+    // `f32::MAX` beside `f32::MAX + 9.01`: log-softmax 26 ULP off).
+    let (u, ue) = two_sum(simd, pe, c_lo);
+    let (v, ve) = two_sum(simd, u, se);
+    let (t, te) = two_sum(simd, s, v);
+    let (hi, lo) = two_sum(simd, t, simd.add_f32s(te, simd.add_f32s(ue, ve)));
     let inf = simd.splat_f32s(f32::INFINITY);
     let exact = simd.and_m32s(
         simd.less_than_f32s(abs(simd, hi), inf),
@@ -282,7 +287,10 @@ fn referenced<S: Simd>(
     let d_lo = simd.select_f32s(ok, d_lo, simd.splat_f32s(0.0));
     let hi = simd.select_f32s(exact, hi, d);
     let lo = simd.select_f32s(exact, lo, d_lo);
-    minus_inf_where_out(simd, (m, hi), (hi, lo))
+    // `-inf` where the logit itself is (`z_hi`: masked, or `scale * x + m` beyond `-f32::MAX`,
+    // which the difference to the reference can bring back into range: `-f32::MAX - 4e34`
+    // against the reference `-f32::MAX + 1.3e38` gave `-1.3e38`), or where the difference is.
+    minus_inf_where_out(simd, (z_hi, hi), (hi, lo))
 }
 
 /// The staged pair of one register of `x` (and of the mask `m`, ignored for an unmasked row)
