@@ -250,9 +250,10 @@ fn minus_inf_where_out<S: Simd>(
 
 /// `scale * (x - at) + (m - mask)` as the normalised pair `(hi, lo)` for the [`Reference`]
 /// `r` (splatted): both differences exact, the product's error from an FMA (or `f64` on the
-/// one-lane backend), the low parts added exactly (TwoSum), the whole renormalised; where that overflows (or is NaN from an
-/// infinite `x`), the pair of [`masked`] minus the reference's. Masked lanes, and lanes whose logit `scale * x + m` is `-inf` (as [`masked`] forms it), give `(-inf, 0)`
-/// as in [`masked`].
+/// one-lane backend), the low parts added exactly (TwoSum), the whole renormalised; where
+/// that overflows (or is NaN from an infinite `x`), the pair of [`masked`] minus the
+/// reference's. Masked lanes, and lanes whose logit `scale * x + m` is `-inf` as [`masked`]
+/// forms it, give `(-inf, 0)`.
 #[inline(always)]
 fn referenced<S: Simd>(
     simd: S,

@@ -217,7 +217,7 @@ pub(crate) fn scaled_difference<S: Simd>(
         let lo = if d.is_finite() && hi.is_finite() {
             (p - f64::from(hi)) + f64::from(s) * f64::from(dl)
         } else {
-            p - f64::from(hi) // NaN, as the FMA's: `dl` or `hi` is not finite
+            p - f64::from(hi) // NaN or infinite, as the FMAs give it
         };
         return (cast(hi), cast(lo as f32));
     }
