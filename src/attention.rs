@@ -105,7 +105,9 @@ impl Kernels {
     /// `out[r] = log(sum_j exp(x[r][j]))`, the normaliser of a cross-entropy loss, without
     /// overflow (computed as `max + log(sum_j exp(x_j - max))`).
     ///
-    /// Accuracy: within `2 ulp(result) + 2^-24 |max_j x_j|` of the exact value. A row with NaN
+    /// Accuracy: within `2 ulp(result) + 2^-24 |m| + 2^-23 ln(sum_j exp(x_j - m))` of the exact
+    /// value, `m = max_j x_j` (the last term is the rounding of the terms, an ULP each at most:
+    /// it matters where the result cancels, `m` near `-ln(sum)`). A row with NaN
     /// or `+inf`, or all `-inf`, gives NaN (as softmax; see [`Kernels::log_sum_exp_with`] for
     /// `-inf`).
     ///
@@ -126,7 +128,8 @@ impl Kernels {
 
     /// [`Kernels::log_sum_exp`] of the logits `z = scale * x + mask` of [`SoftmaxOptions`]:
     /// `out[r] = log(sum_j exp(z_rj))` over the live entries, within
-    /// `2 ulp(result) + 2^-24 |max_j z_j|` of the exact value. A fully masked row gives NaN
+    /// `2 ulp(result) + 2^-24 |m| + 2^-23 ln(sum_j exp(z_j - m))` of the exact value, `m = max_j
+    /// z_j`. A fully masked row gives NaN
     /// ([`MaskedRows::Nan`](crate::MaskedRows::Nan)) or `-inf`
     /// ([`MaskedRows::Zero`](crate::MaskedRows::Zero), the log of an empty sum).
     ///

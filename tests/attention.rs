@@ -595,8 +595,7 @@ fn log_sum_exp_within_its_bound() {
                             assert!(g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()));
                             continue;
                         }
-                        let max = max_logit(&c, r);
-                        let allowed = 2.0 * ulp_of(w) + 2f64.powi(-24) * max.abs();
+                        let allowed = lse_allowed(w, max_logit(&c, r));
                         let err = (f64::from(g) - f64::from(w)).abs();
                         assert!(
                             err <= allowed,
@@ -934,8 +933,15 @@ fn additive_mask_of_f32_max() {
     }
 }
 
-/// `log_sum_exp_with` of `x` (rows of `cols`) within its bound (2 ULP plus `2^-24` of the
-/// row's largest logit `max[r]`) on every backend and threading.
+/// `log_sum_exp`'s bound where the reference is `w` and the row's largest logit `max`:
+/// `2 ulp(result) + 2^-24 |max| + 2^-23 ln(sum_j exp(z_j - max))`, that log being `w - max`.
+fn lse_allowed(w: f32, max: f64) -> f64 {
+    let ln_sum = (f64::from(w) - max).max(0.0);
+    2.0 * ulp_of(w) + 2f64.powi(-24) * max.abs() + 2f64.powi(-23) * ln_sum
+}
+
+/// `log_sum_exp_with` of `x` (rows of `cols`) within its bound ([`lse_allowed`]) on every
+/// backend and threading.
 fn lse_within_bound(what: &str, x: &[f32], cols: usize, opts: &SoftmaxOptions<'_>, max: &[f64]) {
     let rows = x.len() / cols;
     let mut want = vec![0.0_f32; rows];
@@ -946,7 +952,7 @@ fn lse_within_bound(what: &str, x: &[f32], cols: usize, opts: &SoftmaxOptions<'_
             k.log_sum_exp_with(x, &mut got, cols, opts).unwrap();
             for r in 0..rows {
                 let (g, w) = (got[r], want[r]);
-                let allowed = 2.0 * ulp_of(w) + 2f64.powi(-24) * max[r].abs();
+                let allowed = lse_allowed(w, max[r]);
                 let err = (f64::from(g) - f64::from(w)).abs();
                 assert!(
                     err <= allowed,
@@ -1021,6 +1027,88 @@ fn large_logits_relative_to_their_maximum() {
     within_bound_everywhere("x - at overflows", &x, 4, &opts);
     let max = 1e38 + f64::from(mask[0]);
     lse_within_bound("x - at overflows", &x, 4, &opts, &[max]);
+}
+
+/// The fuzzer's `crash-59a1a195…`: staged as they are, the pairs of `scale * -f32::MAX + m`
+/// for the masks `-4.9e14`, `0.56` and `50.5` tie (each mask is below an ULP of the product's
+/// low part), and the first of them was taken as the reference, not the largest. Relative to
+/// it the logits are `4.9e14 + 0.56` and `4.9e14 + 50.5`, exact but large, and their difference
+/// rounded the low parts: softmax 27 ULP off on every backend. Such rows are staged once more,
+/// relative to the largest logit: in one chunk, with the largest in a later chunk, in a long
+/// row split across threads, and in `log_sum_exp`.
+#[test]
+fn reference_that_is_not_the_largest_logit() {
+    let scale = -0.0029258577_f32;
+    let top = f64::from(scale) * f64::from(-f32::MAX) + 50.527344;
+    let x = [-f32::MAX; 3];
+    let mask = [-4.8708174e14_f32, 0.556547, 50.527344];
+    let opts = SoftmaxOptions::new()
+        .scale(scale)
+        .mask(Mask::Additive(&mask));
+    within_bound_everywhere("the first of three tied pairs", &x, 3, &opts);
+    lse_within_bound("the first of three tied pairs", &x, 3, &opts, &[top]);
+    // Longer rows: the first tied lane at 0, the largest at `at`, the rest spread below it.
+    for (cols, at) in [
+        (40, 37),
+        (3 * 4096 + 5, 2 * 4096 + 1),
+        ((1 << 18) + 3, 1 << 17),
+    ] {
+        let x = vec![-f32::MAX; cols];
+        let mut rng = Rng(cols as u64);
+        let mut mask: Vec<f32> = (0..cols).map(|_| rng.uniform(-60.0, 40.0)).collect();
+        mask[0] = -4.8708174e14;
+        mask[at] = 50.527344;
+        let opts = SoftmaxOptions::new()
+            .scale(scale)
+            .mask(Mask::Additive(&mask));
+        let what = format!("{cols} tied pairs, the largest at {at}");
+        within_bound_everywhere(&what, &x, cols, &opts);
+        lse_within_bound(&what, &x, cols, &opts, &[top]);
+    }
+}
+
+/// `log_sum_exp` where the result cancels (`max` near `-ln(sum)`): the terms' rounding, up to
+/// an ULP each, moves `ln(sum)` by up to `2^-23 ln(sum)`, which the bound now carries. Without
+/// that term the fuzzer's `crash-40b848ce…` row was outside it (`5.228305e-3` for
+/// `5.2283015e-3`, scalar backend), and so were about 1 in 2300 (scalar) to 3300 (AVX2) of
+/// the rows below: terms spread over `[-20, 0]`, terms just above a power of two (where an ULP is the
+/// largest relative error), and terms near the maximum.
+#[test]
+fn log_sum_exp_that_cancels() {
+    let x = [-106.01953_f32, -20.984375, -3.1784263, -0.037088513];
+    lse_within_bound(
+        "crash-40b848ce",
+        &x,
+        4,
+        &SoftmaxOptions::new(),
+        &[-0.037088513],
+    );
+    let mut rng = Rng(41);
+    for kind in 0..3 {
+        let cols = 2 + kind * 13;
+        let rows = 3000;
+        let mut x = Vec::with_capacity(rows * cols);
+        let mut max = Vec::with_capacity(rows);
+        for _ in 0..rows {
+            let d: Vec<f64> = (0..cols)
+                .map(|j| match (j, kind) {
+                    (0, _) => 0.0,
+                    (_, 0) => -20.0 * rng.unit(),
+                    (_, 1) => {
+                        let k = 1 + rng.next_u64() % 20;
+                        -(k as f64) * std::f64::consts::LN_2 + 1e-4 * rng.unit()
+                    }
+                    _ => -4.0 * rng.unit(),
+                })
+                .collect();
+            let ln_sum = d.iter().map(|v| v.exp()).sum::<f64>().ln();
+            let m = (0.01 * (rng.unit() - 0.5) - ln_sum) as f32;
+            x.extend(d.iter().map(|&v| (f64::from(m) + v) as f32));
+            max.push(f64::from(m));
+        }
+        let what = format!("{rows} cancelling rows of {cols}");
+        lse_within_bound(&what, &x, cols, &SoftmaxOptions::new(), &max);
+    }
 }
 
 /// The fuzzer's find (`fuzz/regressions/softmax/crash-4c6d1ddd…`): a scaled row where

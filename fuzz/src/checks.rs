@@ -896,10 +896,14 @@ pub fn softmax(data: &[u8]) {
         }
         for row in 0..olen {
             let (g, w) = (got[row], want[row]);
-            // `2 ulp(result) + 2^-24 abs(max_j z_j)`; NaN and infinities exactly.
+            // `2 ulp(result) + 2^-24 abs(m) + 2^-23 ln(sum_j exp(z_j - m))` with `m = max_j z_j`
+            // (the last term, `2^-23 (result - m)`, is the terms' rounding); NaN and infinities
+            // exactly.
             let e = if w.is_finite() {
                 let zmax = spec.max_logit(&x, cols, row);
-                accuracy::beyond_margin(g, w, zmax.abs() * f64::from(f32::EPSILON) / 2.0)
+                let ln_sum = (f64::from(w) - zmax).max(0.0);
+                let margin = (zmax.abs() / 2.0 + ln_sum) * f64::from(f32::EPSILON);
+                accuracy::beyond_margin(g, w, margin)
             } else {
                 ulp::distance(g, w)
             };

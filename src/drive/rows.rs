@@ -466,8 +466,8 @@ fn live_row<S: Simd, I: RowIo>(
         }
     }
     let log = spec.kind == Kind::LogSoftmax;
-    // Once, or twice with a reference (`reference_for` gives none to a row that has one): one
-    // copy of the inlined passes, not two.
+    // Once, twice with a reference, three times with a second one (`reference_for` gives none
+    // after that): one copy of the inlined passes, not three.
     let mut t = loop {
         let t = row_total(simd, l, log, staged_once, st);
         match reference_for(simd, l, t, st) {
@@ -524,8 +524,9 @@ fn row_total<S: Simd>(
     }
 }
 
-/// The [`Reference`] a masked row `l` is staged relative to, given its total `t` as staged
-/// without one; `None` where it needs none ([`reference_of`]).
+/// The [`Reference`] a masked row `l` is staged relative to, given its total `t` as staged so
+/// far (without a reference, or relative to a first one); `None` where it needs none, or no
+/// other ([`reference_of`]).
 #[inline(always)]
 fn reference_for<S: Simd>(
     simd: S,
@@ -534,7 +535,7 @@ fn reference_for<S: Simd>(
     st: &mut LazyStage,
 ) -> Option<Reference> {
     if l.mask.is_none()
-        || l.reference.is_some()
+        || l.reference.is_some_and(|r| r.second)
         || !t.hi.is_finite()
         || t.hi.abs() < REFERENCE_FROM
         || t.sum.is_nan()
@@ -790,7 +791,7 @@ fn long_row<I: RowIo>(arch: pulp::Arch, io: I, r: usize, spec: &Spec<'_>, thread
     let log = spec.kind == Kind::LogSoftmax;
     let mut l = spec.logits(live.input(), r);
     let mut t = par_total(arch, l, plain, log, piece_len / CHUNK);
-    if let Some(r) = arch.dispatch(FindReference { l, t }) {
+    while let Some(r) = arch.dispatch(FindReference { l, t }) {
         l.reference = Some(r);
         t = par_total(arch, l, plain, log, piece_len / CHUNK);
     }
@@ -951,7 +952,7 @@ pub(crate) fn log_sum_exp(
             let mut l = spec.logits(&x[start..start + spec.live(r)], r);
             let plain = l.mask.is_none() && l.scale == 1.0;
             let mut t = par_total(arch, l, plain, true, leaf_chunks);
-            if let Some(r) = arch.dispatch(FindReference { l, t }) {
+            while let Some(r) = arch.dispatch(FindReference { l, t }) {
                 l.reference = Some(r);
                 t = par_total(arch, l, plain, true, leaf_chunks);
             }

@@ -95,6 +95,9 @@ pub(crate) struct Reference {
     /// The reference's logit as staged without a reference.
     pub(crate) hi: f32,
     pub(crate) lo: f32,
+    /// Found relative to an earlier reference (the last one a row takes; see
+    /// [`reference_of`]).
+    pub(crate) second: bool,
 }
 
 impl Reference {
@@ -117,13 +120,22 @@ const NO_REFERENCE: Reference = Reference {
     mask: 0.0,
     hi: 0.0,
     lo: 0.0,
+    second: false,
 };
 
-/// The [`Reference`] of a masked row `l` whose staged maximum (as the pairs are staged without
-/// one) is `m`: the first logit equal to the maximum, if `|m| >= REFERENCE_FROM` (and finite);
-/// `None` otherwise (nothing staged), or for an unmasked row. The maximum is found by staging
-/// the row again, chunk by chunk, in `st`, which the caller then stages again with the
-/// reference.
+/// The [`Reference`] of a masked row `l` whose staged maximum is `m`: the first logit whose
+/// staged pair is the maximum, if `|m| >= REFERENCE_FROM` (and finite); `None` otherwise
+/// (nothing staged), or for an unmasked row. The maximum is found by staging the row again,
+/// chunk by chunk, in `st`, which the caller then stages again with the reference.
+///
+/// A row staged relative to a reference can need a second one: staged as they are, the pairs
+/// can tie where the logits do not (the mask below an ULP of the product's low part: `scale *
+/// -f32::MAX` with the masks `-4.9e14`, `0.56` and `50.5`), and the first of the tied lanes
+/// need not be the largest. Relative to it the logits are exact, but large (`4.9e14 + 50.5`),
+/// and the difference of two such pairs rounds their low parts (softmax 27 ULP off, a fuzz
+/// find). Relative to that, `m` is then the distance of the largest logit from the reference;
+/// if it is at least `REFERENCE_FROM`, the row is staged once more relative to the largest
+/// logit (the lane of `m`), and that one is the last.
 #[inline(always)]
 pub(crate) fn reference_of<S: Simd>(
     simd: S,
@@ -132,7 +144,7 @@ pub(crate) fn reference_of<S: Simd>(
     st: &mut Stage,
 ) -> Option<Reference> {
     let mask = l.mask?;
-    if !m_hi.is_finite() || m_hi.abs() < REFERENCE_FROM || l.reference.is_some() {
+    if !m_hi.is_finite() || m_hi.abs() < REFERENCE_FROM || l.reference.is_some_and(|r| r.second) {
         return None;
     }
     let mut start = 0;
@@ -141,11 +153,23 @@ pub(crate) fn reference_of<S: Simd>(
         stage(simd, l.range(start, end), st);
         let found = (0..end - start).find(|&i| st.hi.0[i] == m_hi && st.lo.0[i] == m_lo);
         if let Some(i) = found {
+            let j = start + i;
+            // The reference's own pair as staged without one (its fallback subtracts it): the
+            // maximum itself the first time, else `masked` of the lane, splatted (not a second
+            // inlined `stage`: the larger function cost the plain rows' hot loop 3 spills).
+            let (hi, lo) = if l.reference.is_some() {
+                let splat = |v: f32| simd.splat_f32s(v);
+                let (h, lo) = masked(simd, splat(l.x[j]), splat(l.scale), splat(mask[j]));
+                (simd.reduce_max_f32s(h), simd.reduce_max_f32s(lo))
+            } else {
+                (m_hi, m_lo)
+            };
             return Some(Reference {
-                at: l.x[start + i],
-                mask: mask[start + i],
-                hi: m_hi,
-                lo: m_lo,
+                at: l.x[j],
+                mask: mask[j],
+                hi,
+                lo,
+                second: l.reference.is_some(),
             });
         }
         start = end;
