@@ -155,8 +155,8 @@ pub(crate) fn reference_of<S: Simd>(
         if let Some(i) = found {
             let j = start + i;
             // The reference's own pair as staged without one (its fallback subtracts it): the
-            // maximum itself the first time, else `masked` of the lane, splatted (not a second
-            // inlined `stage`: the larger function cost the plain rows' hot loop 3 spills).
+            // maximum itself the first time, else `masked` of the lane, splatted (the same
+            // arithmetic as staging, with less inlined code than a second `stage`).
             let (hi, lo) = if l.reference.is_some() {
                 let splat = |v: f32| simd.splat_f32s(v);
                 let (h, lo) = masked(simd, splat(l.x[j]), splat(l.scale), splat(mask[j]));
