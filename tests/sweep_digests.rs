@@ -34,6 +34,8 @@
 
 mod common;
 
+use common::Pass;
+
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,8 +81,8 @@ impl Kernel {
 
     fn name(self) -> String {
         match self {
-            Kernel::Forward(a) => a.name().to_string(),
-            Kernel::Backward(a) => format!("{}_backward", a.name()),
+            Kernel::Forward(a) => Pass::Forward.name(a),
+            Kernel::Backward(a) => Pass::Backward.name(a),
             Kernel::SigmoidFromOutput => "sigmoid_backward_from_output".into(),
             Kernel::TanhFromOutput => "tanh_backward_from_output".into(),
         }
