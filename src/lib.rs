@@ -4,8 +4,8 @@
 //! mish, ELU, SELU, softplus, log-sigmoid, ReLU, Leaky ReLU, PReLU, hard sigmoid and hard swish
 //! over slices, and softmax and log-softmax over the rows of a matrix, and the gradients of
 //! all of them for training. They are written once,
-//! generic over [`pulp`]'s `Simd` trait, and dispatched at run time to AVX-512, AVX2 + FMA or
-//! portable scalar code (see [`Backend`]); long slices are split across rayon threads. `exp` is
+//! generic over [`pulp`]'s `Simd` trait, and dispatched at run time to AVX-512, AVX2 + FMA,
+//! NEON (aarch64) or portable scalar code (see [`Backend`]); long slices are split across rayon threads. `exp` is
 //! the crate's own (range reduction, minimax polynomial, exponent bit tricks) and every
 //! transcendental function is built on it (tanh, ELU and SELU on its `expm1` form, softplus
 //! and log-sigmoid with the crate's own `log1p`, GELU with its own `erfcx` fit).

@@ -585,7 +585,17 @@ const README: &str = include_str!("../README.md");
 /// The rows (`| ... |` lines) of the README table whose header line starts with `header`,
 /// each split into its trimmed cells.
 fn table(header: &str) -> Vec<Vec<&'static str>> {
-    let mut lines = README.lines().skip_while(|l| !l.starts_with(header));
+    table_where(header, |l| l.starts_with(header))
+}
+
+/// The rows of the first README table whose header line is exactly `header` (where another
+/// table's header starts the same way).
+fn table_headed_exactly(header: &str) -> Vec<Vec<&'static str>> {
+    table_where(header, |l| l == header)
+}
+
+fn table_where(header: &str, is_header: impl Fn(&str) -> bool) -> Vec<Vec<&'static str>> {
+    let mut lines = README.lines().skip_while(|l| !is_header(l));
     assert!(lines.next().is_some(), "README: no table headed {header:?}");
     lines
         .take_while(|l| l.starts_with('|'))
@@ -640,6 +650,49 @@ fn readme_has_an_exhaustive_row_per_activation_and_backend() {
         missing.len(),
         missing.join("\n")
     );
+}
+
+/// The SIMD backends' rows in the exhaustive tables are AVX2's: AVX-512's, measured on every
+/// input, came out as AVX2's (the two give the same bits: `tests/sweep_digests.rs` checks it on
+/// a CPU with both). A row edited, added or left out on one backend and not the other fails
+/// here. (NEON's rows join them once its sweep has matched on every part: README section
+/// Accuracy.)
+#[test]
+fn readme_avx512_rows_are_the_avx2_rows() {
+    // The backends whose rows must be AVX2's (`neon` joins once its sweep is complete).
+    const SAME_AS_AVX2: &[&str] = &["avx512"];
+    const TABLES: [&str; 3] = [
+        "| function | backend | bound | max ULP | worst input | correctly rounded | 0 ULP | 1 ULP | 2 ULP | more |",
+        "| gradient | backend | bound | max (ULP, beyond the margin where there is one) | worst input | exact | 0 | 1 | 2 | more |",
+        "| gradient | backend | bound | max ULP | worst input | correctly rounded |",
+    ];
+    for header in TABLES {
+        let rows = table_headed_exactly(header);
+        // A backend's rows in order, without the backend's cell.
+        let on = |backend: &str| -> Vec<Vec<&str>> {
+            rows.iter()
+                .filter(|r| r.get(1) == Some(&backend))
+                .map(|r| [&r[..1], &r[2..]].concat())
+                .collect()
+        };
+        let avx2 = on("avx2");
+        assert!(!avx2.is_empty(), "README table {header:?} has no avx2 rows");
+        let mut names: Vec<&str> = avx2.iter().map(|r| r[0]).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            avx2.len(),
+            "README table {header:?}: a kernel twice"
+        );
+        for &other in SAME_AS_AVX2 {
+            assert_eq!(
+                on(other),
+                avx2,
+                "README table {header:?}: the {other} rows are not the avx2 rows"
+            );
+        }
+    }
 }
 
 #[test]

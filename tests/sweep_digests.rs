@@ -34,76 +34,20 @@
 
 mod common;
 
-use common::Pass;
+use common::{Kernel, PART_LEN, PARTS};
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use simd_activations::{Activation, Backend, Kernels};
+use simd_activations::{Backend, Kernels};
 
 /// The recorded digests, relative to the crate's root.
 const DIGESTS: &str = "tests/sweep_digests.txt";
 
-/// The parts each kernel's 2^32 inputs are digested in.
-const PARTS: usize = 64;
-
-/// Inputs per part.
-const PART_LEN: u64 = (1 << 32) / PARTS as u64;
-
 /// Inputs per kernel call.
 const BLOCK: usize = 1 << 14;
-
-/// The parts `cargo test --release` checks: `[2^-7, 2)` and `(-512, -2]`.
-const DEFAULT_PARTS: [usize; 2] = [15, 48];
-
-/// One elementwise kernel.
-#[derive(Clone, Copy, Debug)]
-enum Kernel {
-    Forward(Activation),
-    Backward(Activation),
-    SigmoidFromOutput,
-    TanhFromOutput,
-}
-
-impl Kernel {
-    /// Every elementwise kernel the exhaustive proof proves.
-    fn all() -> Vec<Kernel> {
-        let mut v: Vec<Kernel> = Activation::ALL
-            .iter()
-            .map(|&a| Kernel::Forward(a))
-            .collect();
-        v.extend(Activation::ALL.iter().map(|&a| Kernel::Backward(a)));
-        v.extend([Kernel::SigmoidFromOutput, Kernel::TanhFromOutput]);
-        v
-    }
-
-    fn name(self) -> String {
-        match self {
-            Kernel::Forward(a) => Pass::Forward.name(a),
-            Kernel::Backward(a) => Pass::Backward.name(a),
-            Kernel::SigmoidFromOutput => "sigmoid_backward_from_output".into(),
-            Kernel::TanhFromOutput => "tanh_backward_from_output".into(),
-        }
-    }
-
-    /// `out` = the kernel on `x` (the gradients with `dy = ones`).
-    fn run(self, k: &Kernels, x: &[f32], ones: &[f32], out: &mut [f32]) {
-        match self {
-            Kernel::Forward(a) => k.activate(a, x, out),
-            Kernel::Backward(a) => k.activate_backward(a, x, ones, out),
-            Kernel::SigmoidFromOutput => k.sigmoid_backward_from_output(x, ones, out),
-            Kernel::TanhFromOutput => k.tanh_backward_from_output(x, ones, out),
-        }
-        .unwrap()
-    }
-
-    /// Whether its NaNs are digested as one canonical NaN (the gradients': module docs).
-    fn canonical_nan(self) -> bool {
-        !matches!(self, Kernel::Forward(_))
-    }
-}
 
 /// The row of [`DIGESTS`] a backend must match.
 fn family(b: Backend) -> &'static str {
@@ -226,38 +170,8 @@ fn the_digest_sees_every_output() {
 
 /// The parts `SA_DIGEST` selects (module docs), and whether to record.
 fn selected_parts() -> (Vec<usize>, bool) {
-    let v = match std::env::var("SA_DIGEST") {
-        Err(_) => return (DEFAULT_PARTS.to_vec(), false),
-        Ok(v) => v,
-    };
-    let bad = || -> ! {
-        panic!(
-            "SA_DIGEST={v}: the values are `full`, `record` and `parts:LIST`, LIST a \
-             comma-separated list of parts (0 to 63) and ranges of them (`A-B`)"
-        )
-    };
-    let parse = |s: &str| match s.trim().parse::<usize>() {
-        Ok(p) if p < PARTS => p,
-        _ => bad(),
-    };
-    match v.as_str() {
-        "full" => ((0..PARTS).collect(), false),
-        "record" => ((0..PARTS).collect(), true),
-        _ => {
-            let Some(list) = v.strip_prefix("parts:") else {
-                bad()
-            };
-            let mut parts = Vec::new();
-            for item in list.split(',') {
-                match item.split_once('-') {
-                    Some((a, b)) if parse(a) <= parse(b) => parts.extend(parse(a)..=parse(b)),
-                    Some(_) => bad(),
-                    None => parts.push(parse(item)),
-                }
-            }
-            (parts, false)
-        }
-    }
+    let (parts, word) = common::selected_sweep_parts("SA_DIGEST", &["record"]);
+    (parts, word.is_some())
 }
 
 /// [`DIGESTS`] parsed: `(family, kernel)` to its 64 digests.

@@ -271,6 +271,108 @@ impl Pass {
     }
 }
 
+/// The parts the sweeps over all 2^32 f32 split them into (`tests/sweep_digests.rs`,
+/// `tests/lane_independence.rs`): part `p` holds the bit patterns `p * 2^26 .. (p + 1) * 2^26`,
+/// sign `p / 32` and the exponents `8 (p % 32) ..= 8 (p % 32) + 7`.
+pub const PARTS: usize = 64;
+
+/// Inputs per part.
+pub const PART_LEN: u64 = (1 << 32) / PARTS as u64;
+
+/// The parts `cargo test --release` sweeps: `[2^-7, 2)` and `(-512, -2]`, where the
+/// transcendental kernels do their work.
+pub const DEFAULT_PARTS: [usize; 2] = [15, 48];
+
+/// The parts the environment variable `var` selects, and which of the `words` it is: unset,
+/// [`DEFAULT_PARTS`]; `full` or one of `words`, every part; `parts:LIST`, a comma-separated
+/// list of parts and ranges of them (`parts:0-13,18,40-63`), so that a long sweep can be split
+/// across runs or machines. Anything else panics: a sweep that checked nothing must not pass.
+pub fn selected_sweep_parts(var: &str, words: &[&str]) -> (Vec<usize>, Option<String>) {
+    let v = match std::env::var(var) {
+        Err(_) => return (DEFAULT_PARTS.to_vec(), None),
+        Ok(v) => v,
+    };
+    let bad = || -> ! {
+        panic!(
+            "{var}={v}: the values are `full`, {}`parts:LIST`, LIST a comma-separated list of \
+             parts (0 to {}) and ranges of them (`A-B`)",
+            words.iter().map(|w| format!("`{w}`, ")).collect::<String>(),
+            PARTS - 1
+        )
+    };
+    let parse = |s: &str| match s.trim().parse::<usize>() {
+        Ok(p) if p < PARTS => p,
+        _ => bad(),
+    };
+    if v == "full" {
+        return ((0..PARTS).collect(), None);
+    }
+    if words.contains(&v.as_str()) {
+        return ((0..PARTS).collect(), Some(v.clone()));
+    }
+    let Some(list) = v.strip_prefix("parts:") else {
+        bad()
+    };
+    let mut parts = Vec::new();
+    for item in list.split(',') {
+        match item.split_once('-') {
+            Some((a, b)) if parse(a) <= parse(b) => parts.extend(parse(a)..=parse(b)),
+            Some(_) => bad(),
+            None => parts.push(parse(item)),
+        }
+    }
+    (parts, None)
+}
+
+/// One elementwise kernel of the exhaustive proof, as the sweeps over every input run it.
+#[derive(Clone, Copy, Debug)]
+pub enum Kernel {
+    Forward(Activation),
+    Backward(Activation),
+    SigmoidFromOutput,
+    TanhFromOutput,
+}
+
+impl Kernel {
+    /// Every elementwise kernel the exhaustive proof proves.
+    pub fn all() -> Vec<Kernel> {
+        let mut v: Vec<Kernel> = Activation::ALL
+            .iter()
+            .map(|&a| Kernel::Forward(a))
+            .collect();
+        v.extend(Activation::ALL.iter().map(|&a| Kernel::Backward(a)));
+        v.extend([Kernel::SigmoidFromOutput, Kernel::TanhFromOutput]);
+        v
+    }
+
+    /// Its name in the README's tables (`"sigmoid"`, `"sigmoid_backward"`).
+    pub fn name(self) -> String {
+        match self {
+            Kernel::Forward(a) => Pass::Forward.name(a),
+            Kernel::Backward(a) => Pass::Backward.name(a),
+            Kernel::SigmoidFromOutput => "sigmoid_backward_from_output".into(),
+            Kernel::TanhFromOutput => "tanh_backward_from_output".into(),
+        }
+    }
+
+    /// `out` = the kernel on `x` (the gradients with `dy = ones`).
+    pub fn run(self, k: &Kernels, x: &[f32], ones: &[f32], out: &mut [f32]) {
+        match self {
+            Kernel::Forward(a) => k.activate(a, x, out),
+            Kernel::Backward(a) => k.activate_backward(a, x, ones, out),
+            Kernel::SigmoidFromOutput => k.sigmoid_backward_from_output(x, ones, out),
+            Kernel::TanhFromOutput => k.tanh_backward_from_output(x, ones, out),
+        }
+        .unwrap()
+    }
+
+    /// Whether a NaN it makes by arithmetic is the hardware's default NaN (the gradients':
+    /// `dy * NaN`, `inf * 0`), so that only "NaN" is compared across architectures.
+    pub fn canonical_nan(self) -> bool {
+        !matches!(self, Kernel::Forward(_))
+    }
+}
+
 /// Measures `act` (or its gradient, as `pass` says) on `inputs` on every supported backend
 /// (sequential handles) against its reference and its own bound; prints a README-style table
 /// row per backend, and returns the failures (empty: proven on these inputs).
