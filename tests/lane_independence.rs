@@ -30,8 +30,6 @@
 
 mod common;
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use common::{Kernel, PART_LEN};
@@ -183,27 +181,20 @@ fn every_lane_gives_the_same_bits_alone_and_beside_a_nan() {
         );
         for &part in &parts {
             let t = Instant::now();
-            let next = AtomicUsize::new(0);
-            let found = Mutex::new(Vec::new());
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            std::thread::scope(|s| {
-                for _ in 0..threads {
-                    s.spawn(|| {
-                        while let Some(&kernel) = kernels.get(next.fetch_add(1, Ordering::Relaxed))
-                        {
-                            for (x, a, b) in differences(&k, lanes, kernel, part, every) {
-                                found.lock().unwrap().push(format!(
-                                    "{backend} {}: x = {:e} ({x:#010x}): alone {a:#010x}, \
-                                     beside a NaN {b:#010x}",
-                                    kernel.name(),
-                                    f32::from_bits(x)
-                                ));
-                            }
-                        }
-                    });
-                }
+            let per_kernel = common::map_on_every_core(&kernels, |&kernel| {
+                differences(&k, lanes, kernel, part, every)
+                    .into_iter()
+                    .map(|(x, a, b)| {
+                        format!(
+                            "{backend} {}: x = {:e} ({x:#010x}): alone {a:#010x}, \
+                             beside a NaN {b:#010x}",
+                            kernel.name(),
+                            f32::from_bits(x)
+                        )
+                    })
+                    .collect::<Vec<_>>()
             });
-            let found = found.into_inner().unwrap();
+            let found: Vec<String> = per_kernel.into_iter().flatten().collect();
             println!(
                 "{backend}: part {part:2}, {} kernels: {} in {:.1} s",
                 kernels.len(),

@@ -37,8 +37,6 @@ mod common;
 use common::{Kernel, PART_LEN, PARTS};
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use simd_activations::{Backend, Kernels};
@@ -198,24 +196,7 @@ fn recorded() -> BTreeMap<(String, String), Vec<u64>> {
 
 /// The digests of `kernels` on `part` through `k`, computed on every core.
 fn digest_kernels(k: Kernels, kernels: &[Kernel], part: usize) -> Vec<u64> {
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(vec![0; kernels.len()]);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&kernel) = kernels.get(i) else {
-                        break;
-                    };
-                    let d = digest_part(&k, kernel, part);
-                    results.lock().unwrap()[i] = d;
-                }
-            });
-        }
-    });
-    results.into_inner().unwrap()
+    common::map_on_every_core(kernels, |&kernel| digest_part(&k, kernel, part))
 }
 
 /// The backends to check: every one this CPU supports, or those `SA_DIGEST_BACKENDS` names

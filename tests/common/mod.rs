@@ -324,6 +324,31 @@ pub fn selected_sweep_parts(var: &str, words: &[&str]) -> (Vec<usize>, Option<St
     (parts, None)
 }
 
+/// `f` of every item, computed on every core (each thread takes the next item), in the
+/// items' order: the sweeps over all 2^32 inputs hand each core a kernel at a time.
+pub fn map_on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(items.len()));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    results.lock().unwrap().push((i, r));
+                }
+            });
+        }
+    });
+    let mut results: Vec<(usize, R)> = results.into_inner().unwrap();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
 /// One elementwise kernel of the exhaustive proof, as the sweeps over every input run it.
 #[derive(Clone, Copy, Debug)]
 pub enum Kernel {
